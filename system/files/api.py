@@ -1,0 +1,174 @@
+"""File Service HTTP API: parse, call the service, map domain errors to problem+json."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from system.files import service
+from system.files.deps import RepoDep, SettingsDep, StoreDep
+from system.files.domain import ModelFile, NotFound, UploadIncomplete, UploadRejected
+from system.kernel.errors import Problem
+
+router = APIRouter(prefix="/files", tags=["files"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such upload or file"},
+    409: {"description": "The bytes have not been (completely) uploaded yet"},
+    413: {"description": "The file is larger than the limit"},
+    422: {"description": "The file is not a valid model, or the request is malformed"},
+}
+
+
+class UploadRequest(BaseModel):
+    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
+    size: int = Field(ge=0, description="Size in bytes of the file the client will upload")
+
+
+class UploadPart(BaseModel):
+    part_number: int
+    url: str
+
+
+class UploadResponse(BaseModel):
+    upload_id: uuid.UUID
+    method: str = "PUT"
+    url: str | None = Field(description="Single-PUT URL (null for multipart uploads)")
+    parts: list[UploadPart] = Field(description="Multipart: PUT each part, keep each response's ETag")
+    part_size: int
+    expires_in: int
+    complete_url: str
+
+
+class CompletedPart(BaseModel):
+    part_number: int = Field(ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=200)
+
+
+class CompleteRequest(BaseModel):
+    parts: list[CompletedPart] = Field(default=[], max_length=10_000)
+
+
+class FileOut(BaseModel):
+    id: uuid.UUID
+    sha256: str
+    size: int
+    filename: str
+    format: str
+    triangle_count: int
+    volume_mm3: float
+    area_mm2: float
+    bbox_min: tuple[float, float, float]
+    bbox_max: tuple[float, float, float]
+    watertight: bool
+    created_at: datetime
+    deduplicated: bool = False
+
+    @classmethod
+    def of(cls, f: ModelFile, deduplicated: bool = False) -> FileOut:
+        s = f.summary
+        return cls(
+            id=f.id,
+            sha256=f.sha256,
+            size=f.size,
+            filename=f.filename,
+            format=s.format,
+            triangle_count=s.triangle_count,
+            volume_mm3=s.volume_mm3,
+            area_mm2=s.area_mm2,
+            bbox_min=s.bbox_min,
+            bbox_max=s.bbox_max,
+            watertight=s.watertight,
+            created_at=f.created_at,
+            deduplicated=deduplicated,
+        )
+
+
+class DownloadOut(BaseModel):
+    file_id: uuid.UUID
+    url: str
+    expires_in: int
+
+
+def _problem(exc: Exception) -> Problem:
+    if isinstance(exc, UploadRejected):
+        return Problem(413 if exc.code == "too-large" else 422, exc.code, exc.detail)
+    if isinstance(exc, UploadIncomplete):
+        return Problem(409, "upload-incomplete", str(exc))
+    return Problem(404, "not-found", str(exc))
+
+
+@router.post(
+    "/uploads",
+    status_code=201,
+    response_model=UploadResponse,
+    responses=PROBLEMS,
+    summary="Start an upload: get presigned URL(s) to PUT the bytes to",
+)
+async def start_upload(body: UploadRequest, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> UploadResponse:
+    if body.size == 0:
+        raise Problem(422, "empty-file", "The file is empty (0 bytes).")
+    try:
+        ticket = await service.start_upload(body.filename, body.size, store=store, repo=repo, settings=settings)
+    except UploadRejected as exc:
+        raise _problem(exc) from exc
+    multipart = ticket.upload.part_count > 1
+    return UploadResponse(
+        upload_id=ticket.upload.id,
+        url=None if multipart else ticket.urls[0],
+        parts=[UploadPart(part_number=n, url=u) for n, u in enumerate(ticket.urls, 1)] if multipart else [],
+        part_size=ticket.part_size,
+        expires_in=ticket.expires_in,
+        complete_url=f"/files/uploads/{ticket.upload.id}/complete",
+    )
+
+
+@router.post(
+    "/uploads/{upload_id}/complete",
+    status_code=201,
+    response_model=FileOut,
+    responses=PROBLEMS,
+    summary="Validate the uploaded bytes and store the file",
+)
+async def complete_upload(
+    upload_id: uuid.UUID,
+    store: StoreDep,
+    repo: RepoDep,
+    settings: SettingsDep,
+    response: Response,
+    body: CompleteRequest | None = None,
+) -> FileOut:
+    parts = [(p.part_number, p.etag) for p in (body.parts if body else [])]
+    try:
+        file, deduplicated = await service.complete_upload(upload_id, parts, store=store, repo=repo, settings=settings)
+    except (UploadRejected, UploadIncomplete, NotFound) as exc:
+        raise _problem(exc) from exc
+    if deduplicated:
+        response.status_code = 200
+    return FileOut.of(file, deduplicated)
+
+
+@router.get("/{file_id}", response_model=FileOut, responses=PROBLEMS, summary="File metadata")
+async def get_file(file_id: uuid.UUID, repo: RepoDep) -> FileOut:
+    try:
+        return FileOut.of(await service.get_file(file_id, repo=repo))
+    except NotFound as exc:
+        raise _problem(exc) from exc
+
+
+@router.get(
+    "/{file_id}/download",
+    response_model=DownloadOut,
+    responses=PROBLEMS,
+    summary="A presigned URL to download the file",
+)
+async def download(file_id: uuid.UUID, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> DownloadOut:
+    try:
+        file, url = await service.download_url(file_id, store=store, repo=repo, settings=settings)
+    except NotFound as exc:
+        raise _problem(exc) from exc
+    return DownloadOut(file_id=file.id, url=url, expires_in=settings.presign_ttl_seconds)

@@ -1,0 +1,50 @@
+"""File Service wiring: the one place that builds concrete adapters (uvicorn --factory create_app)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from system.files.adapters.repository import SqlFileRepository
+from system.files.adapters.storage import S3Store
+from system.files.api import router
+from system.files.settings import FilesSettings
+from system.kernel.db import make_engine
+from system.kernel.http import create_service_app
+from system.kernel.telemetry import setup_logging, setup_tracing
+
+SERVICE = "files"
+
+
+def create_app(settings: FilesSettings | None = None) -> FastAPI:
+    """Build the File Service app from FILES_* settings."""
+    settings = settings or FilesSettings()  # type: ignore[call-arg]
+    setup_logging(SERVICE, settings.log_level, settings.log_json)
+    setup_tracing(SERVICE, settings.otlp_endpoint)
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    store = S3Store(
+        settings.s3_bucket,
+        endpoint=settings.s3_endpoint,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+    )
+
+    async def database() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = create_service_app(SERVICE, checks={"database": database, "s3": store.ping}, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.repo = SqlFileRepository(engine)
+    app.include_router(router)
+    return app

@@ -1,0 +1,66 @@
+"""Database plumbing: async engines, a naming convention for constraints, Alembic upgrades."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the project's constraint naming convention (stable names for migrations)."""
+    return MetaData(naming_convention=NAMING)
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """An asyncpg engine that checks connections before use, so a restarted PostgreSQL is survived."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+
+
+def alembic_config(package: str, url: str) -> Config:
+    """Alembic config for the migration scripts in `package` (e.g. 'system.files.migrations')."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files(package)))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(package: str, url: str) -> None:
+    """Upgrade the database at `url` to the newest revision of `package`."""
+    command.upgrade(alembic_config(package, url), "head")
+
+
+def run_migrations_online(metadata: MetaData) -> None:
+    """Body of every service's Alembic env.py: run the migrations over an async engine."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "sqlalchemy.url must be set"
+
+    async def _run() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(_do_run, metadata)
+        await engine.dispose()
+
+    asyncio.run(_run())
+
+
+def _do_run(sync_conn, metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+    from alembic import context
+
+    context.configure(connection=sync_conn, target_metadata=metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,1 @@
+"""Reliable messaging: envelope and catalogue, topology, confirmed publishing, outbox, inbox, consumers."""

@@ -1,0 +1,152 @@
+"""The message contracts of the whole system (DESIGN.md §3): one pydantic model per message type."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from system.kernel.messaging.envelope import Envelope, UndecodableMessage, parse_payload
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Material(StrEnum):
+    PLA = "pla"
+    PETG = "petg"
+    ABS = "abs"
+    NYLON = "nylon"
+    RESIN = "resin"
+
+
+class Process(StrEnum):
+    FDM = "fdm"
+    SLA = "sla"
+    SLS = "sls"
+
+
+class OrderLine(Contract):
+    line_id: uuid.UUID
+    file_id: uuid.UUID
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    material: Material
+    process: Process
+    quantity: int = Field(ge=1, le=10_000)
+    lead_time_days: int = Field(ge=1, le=90)
+
+
+class OrderPlaced(Contract):
+    order_id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_kind: str = Field(pattern="^(b2c|b2b)$")
+    contract_discount_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    lines: list[OrderLine] = Field(min_length=1)
+
+
+class OrderConfirmed(Contract):
+    order_id: uuid.UUID
+
+
+class OrderCancelled(Contract):
+    order_id: uuid.UUID
+    reason: str
+
+
+class PricingRequested(Contract):
+    job_id: uuid.UUID
+    order_id: uuid.UUID
+    line: OrderLine
+    customer_kind: str
+    contract_discount_pct: Decimal = Decimal(0)
+
+
+class PricingProgress(Contract):
+    job_id: uuid.UUID
+    order_id: uuid.UUID
+    percent: float = Field(ge=0, le=100)
+
+
+class PricingCompleted(Contract):
+    job_id: uuid.UUID
+    order_id: uuid.UUID
+    line_id: uuid.UUID
+    unit_price: Decimal
+    total_price: Decimal
+    currency: str = "EUR"
+    breakdown: dict[str, Decimal]
+    warnings: list[str] = []
+
+
+class PricingFailed(Contract):
+    job_id: uuid.UUID
+    order_id: uuid.UUID
+    line_id: uuid.UUID
+    reason: str
+
+
+class LineQuote(Contract):
+    line_id: uuid.UUID
+    unit_price: Decimal
+    total_price: Decimal
+
+
+class OrderPriced(Contract):
+    order_id: uuid.UUID
+    total_price: Decimal
+    currency: str = "EUR"
+    lines: list[LineQuote]
+
+
+class OrderPricingFailed(Contract):
+    order_id: uuid.UUID
+    reasons: list[str] = Field(min_length=1)
+
+
+class ProductionEvent(Contract):
+    order_id: uuid.UUID
+    job_id: uuid.UUID
+    note: str = ""
+
+
+class Route(Contract):
+    """Where a message type is published: the producer's topic exchange, the type as routing key."""
+
+    exchange: str
+    model: type[Contract]
+
+
+CATALOGUE: dict[str, Route] = {
+    "order.placed": Route(exchange="crm.events", model=OrderPlaced),
+    "order.confirmed": Route(exchange="crm.events", model=OrderConfirmed),
+    "order.cancelled": Route(exchange="crm.events", model=OrderCancelled),
+    "pricing.requested": Route(exchange="mes.pricing", model=PricingRequested),
+    "pricing.progress": Route(exchange="pricing.events", model=PricingProgress),
+    "pricing.completed": Route(exchange="pricing.events", model=PricingCompleted),
+    "pricing.failed": Route(exchange="pricing.events", model=PricingFailed),
+    "order.priced": Route(exchange="mes.events", model=OrderPriced),
+    "order.pricing_failed": Route(exchange="mes.events", model=OrderPricingFailed),
+    "production.started": Route(exchange="mes.events", model=ProductionEvent),
+    "production.completed": Route(exchange="mes.events", model=ProductionEvent),
+    "production.qc_failed": Route(exchange="mes.events", model=ProductionEvent),
+    "production.shipped": Route(exchange="mes.events", model=ProductionEvent),
+}
+
+EXCHANGES = sorted({r.exchange for r in CATALOGUE.values()})
+
+
+def route(message_type: str) -> Route:
+    """The route of a catalogue type; UndecodableMessage for an unknown type."""
+    try:
+        return CATALOGUE[message_type]
+    except KeyError:
+        raise UndecodableMessage(f"unknown message type {message_type!r}") from None
+
+
+def decode(body: bytes) -> tuple[Envelope, BaseModel]:
+    """Envelope and validated payload of a catalogue message, or UndecodableMessage with the reason."""
+    envelope = Envelope.from_bytes(body)
+    return envelope, parse_payload(envelope, route(envelope.type).model)

@@ -1,0 +1,55 @@
+"""Inbox: one row per (consumer, message_id), written in the same transaction as the handler's effect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from system.kernel.messaging.envelope import Envelope
+
+
+class Transaction(Protocol):
+    """One unit of work: the inbox claim and the handler's writes commit or roll back together."""
+
+    conn: Any  # what handlers write through (an AsyncConnection for the SQL inbox)
+
+    async def claim(self, consumer: str, envelope: Envelope) -> bool:
+        """Record the message as processed; False if it already was (a duplicate)."""
+        ...
+
+
+class Inbox(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+class SqlTransaction:
+    def __init__(self, conn: AsyncConnection, table: Table) -> None:
+        self.conn = conn
+        self.table = table
+
+    async def claim(self, consumer: str, envelope: Envelope) -> bool:
+        result = await self.conn.execute(
+            insert(self.table)
+            .values(consumer=consumer, message_id=envelope.message_id, message_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(self.table.c.message_id)
+        )
+        return result.first() is not None
+
+
+class SqlInbox:
+    """The inbox table in the consumer's own database."""
+
+    def __init__(self, engine: AsyncEngine, table: Table) -> None:
+        self.engine = engine
+        self.table = table
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTransaction]:
+        async with self.engine.begin() as conn:
+            yield SqlTransaction(conn, self.table)

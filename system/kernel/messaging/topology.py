@@ -1,0 +1,86 @@
+"""Broker topology: topic exchanges, quorum work queues with retry-delay queues and a dead-letter queue.
+
+For a work queue Q:
+- Q: quorum queue, bound to its exchanges; messages the broker itself gives up on (delivery limit, e.g. a
+  consumer that crashes on every delivery) are dead-lettered at-least-once to Q.dlq.
+- Q.retry.<ms>ms: one quorum queue per backoff step; a message waits there for its TTL, then is
+  dead-lettered (at-least-once) through the default exchange straight back to Q.
+- Q.dlq: where messages end after their last attempt or at once when undecodable, reason in headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractQueue
+
+from system.kernel.messaging.catalogue import EXCHANGES
+
+AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A work queue: its bindings, the backoff delays between attempts and the attempt budget."""
+
+    name: str
+    bindings: tuple[tuple[str, str], ...] = ()  # (exchange, routing key pattern)
+    retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000, 120_000)
+    # Broker-side cap; a node crash also counts as a delivery, hence the margin above our own attempts.
+    delivery_limit: int = 20
+    extra_args: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_delays_ms) + 1
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.name}.dlq"
+
+    def retry_queue(self, attempt: int) -> str:
+        """Delay queue to use after failed attempt number `attempt` (1-based)."""
+        delay = self.retry_delays_ms[min(attempt, len(self.retry_delays_ms)) - 1]
+        return f"{self.name}.retry.{delay}ms"
+
+
+def quorum(**args: object) -> dict[str, object]:
+    return {"x-queue-type": "quorum", **args}
+
+
+async def declare_exchanges(channel: AbstractChannel, names: list[str] | None = None) -> None:
+    """Declare the durable topic exchanges (all of the catalogue's by default)."""
+    for name in names if names is not None else EXCHANGES:
+        await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+async def declare_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
+    """Declare Q, its delay queues and its DLQ, and bind Q; idempotent."""
+    await channel.declare_queue(spec.dlq, durable=True, arguments=quorum())
+    for delay in sorted(set(spec.retry_delays_ms)):
+        await channel.declare_queue(
+            f"{spec.name}.retry.{delay}ms",
+            durable=True,
+            arguments=quorum(
+                **{"x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": spec.name},
+                **AT_LEAST_ONCE,
+            ),
+        )
+    queue = await channel.declare_queue(
+        spec.name,
+        durable=True,
+        arguments=quorum(
+            **{
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": spec.dlq,
+                "x-delivery-limit": spec.delivery_limit,
+            },
+            **AT_LEAST_ONCE,
+            **spec.extra_args,
+        ),
+    )
+    for exchange, key in spec.bindings:
+        await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        await queue.bind(exchange, key)
+    return queue

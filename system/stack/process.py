@@ -1,0 +1,165 @@
+"""Native processes of the local stack: start detached, track by pid file, stop without leftovers."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class StackError(RuntimeError):
+    """A stack component could not be started, reached or stopped."""
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2) -> None:
+    """Poll `check` until it returns True; raise StackError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except StackError:  # the probe knows it is hopeless (e.g. the process died): fail now
+            raise
+        except Exception:  # any other probe failure simply means "not yet"
+            pass
+        if time.monotonic() > deadline:
+            raise StackError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+def chown_tree(path: Path, user: str) -> None:
+    """Give `path` and everything under it to `user` (the broker refuses to run as root)."""
+    entry = pwd.getpwnam(user)
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, d) for d in dirs), *(os.path.join(root, f) for f in files)]:
+            os.chown(name, entry.pw_uid, entry.pw_gid)
+
+
+def pid_alive(pid: int) -> bool:
+    """True if `pid` is a running (not zombie) process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def read_pid(pidfile: Path) -> int | None:
+    """The pid recorded in `pidfile` if that process is still alive, else None."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    check: bool = True,
+    user: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a short command, capturing output; raise StackError with its output on failure."""
+    full_env = {**os.environ, **(env or {})}
+    try:
+        done = subprocess.run(
+            list(argv), env=full_env, capture_output=True, text=True, timeout=timeout, user=user, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StackError(f"{argv[0]} timed out after {timeout}s") from exc
+    if check and done.returncode != 0:
+        raise StackError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr or done.stdout}")
+    return done
+
+
+@dataclass
+class ManagedProcess:
+    """One long-running process of the stack, started in its own session and tracked by a pid file."""
+
+    name: str
+    argv: list[str]
+    run_dir: Path
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    user: str | None = None
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run_dir / f"{self.name}.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
+    @property
+    def pid(self) -> int | None:
+        return read_pid(self.pidfile)
+
+    def running(self) -> bool:
+        return self.pid is not None
+
+    def ensure_running(self) -> None:
+        """Raise StackError pointing at the log if the process has exited."""
+        if not self.running():
+            tail = self.logfile.read_text(errors="replace")[-600:] if self.logfile.exists() else ""
+            raise StackError(f"{self.name} exited; end of {self.logfile}:\n{tail}")
+
+    def start(self) -> None:
+        """Start the process unless it already runs; a stale pid file is replaced."""
+        if self.running():
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with self.logfile.open("ab") as log:
+            proc = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **self.env},
+                cwd=self.cwd,
+                start_new_session=True,
+                user=self.user,
+            )
+        self.pidfile.write_text(str(proc.pid))
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM the process group, SIGKILL it after `timeout`; remove the pid file."""
+        pid = self.pid
+        if pid is not None:
+            stop_group(pid, timeout)
+        self.pidfile.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL the process group at once (fault injection)."""
+        pid = self.pid
+        if pid is not None:
+            _signal_group(pid, signal.SIGKILL)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(os.getpgid(pid), sig)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        os.kill(pid, sig)
+
+
+def stop_group(pid: int, timeout: float = 20) -> None:
+    """Terminate `pid` and its process group, escalating to SIGKILL after `timeout` seconds."""
+    _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if pid_alive(pid):
+        _signal_group(pid, signal.SIGKILL)
+        wait_until(lambda: not pid_alive(pid), timeout=10, what=f"pid {pid} to exit")

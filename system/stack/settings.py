@@ -1,0 +1,69 @@
+"""Ports, paths and credentials of the local stack: fixed defaults, each overridable by a STACK_* variable."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class StackSettings(BaseSettings):
+    """Everything the local stack needs to know; read from STACK_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="STACK_", frozen=True)
+
+    state_dir: Path = REPO_ROOT / ".stack"
+
+    rabbit_nodes: int = 3
+    rabbit_amqp_base_port: int = 5681
+    rabbit_dist_base_port: int = 25681
+    rabbit_mgmt_base_port: int = 15681
+    rabbit_prom_base_port: int = 15691
+    rabbit_user: str = "guest"
+    rabbit_password: str = "guest"
+    # Above the longest pricing job (30 min) so the broker never cancels a consumer mid-job.
+    rabbit_consumer_timeout_ms: int = 45 * 60 * 1000
+
+    haproxy_amqp_port: int = 5680
+    haproxy_stats_port: int = 8404
+
+    pg_port: int = 5433
+    pg_user: str = "orders"
+    pg_password: str = "orders"
+
+    s3_port: int = 7480
+    s3_access_key: str = "stackaccesskey"
+    s3_secret_key: str = "stacksecretkey0123456789"
+    s3_bucket: str = "models"
+
+    files_port: int = 8010
+    service_base_port: int = 18000
+
+    @cached_property
+    def run_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    @cached_property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def amqp_url(self) -> str:
+        """AMQP through HAProxy: survives the loss of any one node."""
+        return f"amqp://{self.rabbit_user}:{self.rabbit_password}@127.0.0.1:{self.haproxy_amqp_port}/"
+
+    def node_amqp_port(self, index: int) -> int:
+        return self.rabbit_amqp_base_port + index
+
+    def node_mgmt_url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.rabbit_mgmt_base_port + index}"
+
+    def database_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@127.0.0.1:{self.pg_port}/{database}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"

@@ -1,0 +1,9 @@
+import pytest
+
+pytest_plugins = ["tests.plugins.stack"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.path):
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,50 @@
+"""Pytest plugin: the real local stack, started by the same code as `make up` (session scope)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from system.kernel.db import make_engine
+from system.stack.settings import StackSettings
+from system.stack.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The running stack; started here (and stopped at the end) only if it was not already up."""
+    stack = Stack(StackSettings())
+    started_here = not stack.status().healthy
+    if started_here:
+        stack.up(progress=lambda msg: None)
+    yield stack
+    if started_here:
+        stack.down(progress=lambda msg: None)
+
+
+@pytest.fixture(scope="session")
+def amqp_url(stack: Stack) -> str:
+    return stack.settings.amqp_url
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix, so tests sharing one stack never share queues, exchanges or databases."""
+    return uuid.uuid4().hex[:10]
+
+
+async def scratch_database(stack: Stack, name: str, metadata: MetaData) -> AsyncIterator[AsyncEngine]:
+    """A throw-away database with `metadata`'s tables, dropped afterwards."""
+    stack.postgres.create_database(name)
+    engine = make_engine(stack.settings.database_url(name), pool_size=20)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        stack.postgres.drop_database(name)
