@@ -21,7 +21,7 @@ SERVICE = "files"
 
 def create_app(settings: FilesSettings | None = None) -> FastAPI:
     """Build the File Service app from FILES_* settings."""
-    settings = settings or FilesSettings()  # type: ignore[call-arg]
+    settings = settings or FilesSettings()
     setup_logging(SERVICE, settings.log_level, settings.log_json)
     setup_tracing(SERVICE, settings.otlp_endpoint)
     engine = make_engine(settings.database_url, settings.db_pool_size)

@@ -16,7 +16,7 @@ from system.files.adapters.repository import DuplicateContent, FileRepository
 from system.files.adapters.storage import ObjectMissing, ObjectStore
 from system.files.domain import ModelFile, NotFound, Upload, UploadIncomplete, UploadRejected, object_key_for
 from system.files.settings import FilesSettings
-from system.mesh import InvalidModel, validate_model
+from system.mesh import InvalidModel, MeshSummary, validate_model
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -102,7 +102,7 @@ async def _finish_multipart(upload: Upload, parts: list[tuple[int, str]], store:
         raise UploadIncomplete(f"The store refused to assemble the parts: {exc}") from exc
 
 
-async def _inspect(upload: Upload, size: int, store: ObjectStore, settings: FilesSettings) -> tuple[str, object]:
+async def _inspect(upload: Upload, size: int, store: ObjectStore, settings: FilesSettings) -> tuple[str, MeshSummary]:
     if size > settings.max_upload_bytes:
         raise UploadRejected("too-large", f"The file is {size} bytes; the limit is {settings.max_upload_bytes} bytes.")
     with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
@@ -116,7 +116,7 @@ async def _inspect(upload: Upload, size: int, store: ObjectStore, settings: File
 
 
 async def _store(
-    upload: Upload, sha256: str, size: int, summary: object, store: ObjectStore, repo: FileRepository
+    upload: Upload, sha256: str, size: int, summary: MeshSummary, store: ObjectStore, repo: FileRepository
 ) -> tuple[ModelFile, bool]:
     existing = await repo.find_by_sha256(sha256)
     if existing is None:
@@ -127,7 +127,7 @@ async def _store(
             filename=upload.filename,
             key=object_key_for(sha256),
             summary=summary,
-        )  # type: ignore[arg-type]
+        )
         await store.copy(upload.key, file.key)
         try:
             await repo.add_file(file)

@@ -21,6 +21,6 @@ class FilesSettings(ServiceSettings):
     s3_bucket: str = "models"
     max_upload_bytes: int = 256 * MB
     # Uploads above this size go multipart, in parts of `part_size` bytes (S3 needs parts >= 5 MiB).
-    multipart_threshold: int = 32 * MB
-    part_size: int = 16 * MB
+    multipart_threshold: int = 8 * MB
+    part_size: int = 8 * MB
     presign_ttl_seconds: int = 900

@@ -95,7 +95,8 @@ class HAProxy:
             self.process.stop()
         self.process.start()
         wait_until(
-            lambda: self.process.ensure_running() or self._stats() is not None,
+            lambda: self._stats() is not None,
+            process=self.process,
             timeout=20,
             what=f"haproxy stats (see {self.process.logfile})",
         )

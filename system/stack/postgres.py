@@ -110,12 +110,15 @@ class Postgres:
         self._initdb()
         # A server killed with -9 leaves postmaster.pid behind; postgres itself checks whether that pid lives.
         self.process.start()
-        wait_until(self._accepts, timeout=60, what=f"PostgreSQL (see {self.process.logfile})")
+        wait_until(self._accepts, process=self.process, timeout=60, what=f"PostgreSQL (see {self.process.logfile})")
         for name in self.databases:
             self.create_database(name)
 
     def _accepts(self) -> bool:
-        return self.psql("SELECT 1") == "1"
+        try:
+            return self.psql("SELECT 1") == "1"
+        except StackError:  # "the database system is starting up", connection refused...
+            return False
 
     def down(self) -> None:
         """Fast shutdown (SIGINT would be 'fast' too; SIGTERM is 'smart' but bounded by stop())."""

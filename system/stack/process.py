@@ -16,10 +16,22 @@ class StackError(RuntimeError):
     """A stack component could not be started, reached or stopped."""
 
 
-def wait_until(check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2) -> None:
-    """Poll `check` until it returns True; raise StackError naming `what` after `timeout` seconds."""
+def wait_until(
+    check: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.2,
+    process: ManagedProcess | None = None,
+) -> None:
+    """Poll `check` until it returns True; raise StackError naming `what` after `timeout` seconds.
+
+    With `process`, fail at once (quoting its log) if that process exits while we wait.
+    """
     deadline = time.monotonic() + timeout
     while True:
+        if process is not None:
+            process.ensure_running()
         try:
             if check():
                 return

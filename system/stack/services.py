@@ -115,7 +115,8 @@ class ServiceReplicas:
             proc.start()
         for r, proc in enumerate(self.replicas):
             wait_until(
-                lambda r=r, p=proc: p.ensure_running() or self._ready(r),  # type: ignore[misc]
+                lambda r=r: self._ready(r),  # type: ignore[misc]
+                process=proc,
                 timeout=60,
                 what=f"{proc.name} /readyz (see {proc.logfile})",
             )

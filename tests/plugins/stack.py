@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import MetaData
@@ -37,6 +38,7 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
+@asynccontextmanager
 async def scratch_database(stack: Stack, name: str, metadata: MetaData) -> AsyncIterator[AsyncEngine]:
     """A throw-away database with `metadata`'s tables, dropped afterwards."""
     stack.postgres.create_database(name)

@@ -1,7 +1,14 @@
-"""Consumer runner: decode, de-duplicate, handle in one transaction, ack after commit, retry or dead-letter."""
+"""Consumer runner: decode, de-duplicate, handle in one transaction, ack after commit, retry or dead-letter.
+
+Deliveries are handled in batches: under load, the messages waiting in the prefetch buffer share one
+database transaction (one inbox insert, one commit), which is what lets a consumer keep up with the
+broker. If anything in a batch fails, the batch is rolled back and each message is redone on its own,
+so one bad message decides only its own fate.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -9,7 +16,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
-from opentelemetry import context, propagate, trace
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel
 
@@ -23,10 +30,11 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 CONSUMED = Counter("messages_consumed_total", "Messages consumed, by outcome", ["queue", "type", "outcome"])
-HANDLE_SECONDS = Histogram("message_handle_seconds", "Handler time including its transaction", ["queue"])
+BATCH_SECONDS = Histogram("message_batch_seconds", "Handling time of one batch, transaction included", ["queue"])
 
 Handler = Callable[[Any, Envelope, Any], Awaitable[None]]  # (transaction's conn, envelope, payload)
 Decoder = Callable[[bytes], tuple[Envelope, BaseModel]]
+Item = tuple[AbstractIncomingMessage, Envelope, BaseModel]
 
 ATTEMPT_HEADER = "x-attempt"
 REASON_HEADER = "x-death-reason"
@@ -48,6 +56,8 @@ class Consumer:
         *,
         decoder: Decoder = decode,
         prefetch: int = 64,
+        batch_size: int = 100,
+        concurrency: int = 4,
     ) -> None:
         self.spec = spec
         self.inbox = inbox
@@ -55,8 +65,12 @@ class Consumer:
         self.publisher = publisher
         self.decoder = decoder
         self.prefetch = prefetch
+        self.batch_size = batch_size
+        self.concurrency = concurrency
         self._connection: AbstractRobustConnection | None = None
         self._queue: AbstractQueue | None = None  # strong reference: robust queues must stay alive
+        self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
 
     async def start(self, url: str) -> None:
         """Connect (robustly), declare the topology and start consuming."""
@@ -64,63 +78,100 @@ class Consumer:
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await declare_queue(channel, self.spec)
-        await self._queue.consume(self.on_message)
+        self._workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
+        await self._queue.consume(self._buffer.put)
         log.info("consuming", extra={"queue": self.spec.name, "prefetch": self.prefetch})
 
     async def stop(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
 
-    async def on_message(self, message: AbstractIncomingMessage) -> None:
-        """Process one delivery; it is acked only after its outcome is durable."""
-        ctx = propagate.extract(dict(message.headers or {}))
-        token = context.attach(ctx)
-        try:
-            with tracer.start_as_current_span(f"{self.spec.name} process", kind=trace.SpanKind.CONSUMER):
-                await self._process(message)
-        finally:
-            context.detach(token)
+    async def _work(self) -> None:
+        while True:
+            batch = [await self._buffer.get()]
+            while len(batch) < self.batch_size and not self._buffer.empty():
+                batch.append(self._buffer.get_nowait())
+            try:
+                await self.process(batch)
+            except Exception:  # never let a worker die: unacked messages come back from the broker
+                log.exception("batch processing crashed on %s", self.spec.name)
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
+    async def process(self, messages: list[AbstractIncomingMessage]) -> None:
+        """Handle deliveries; each is acked only after its outcome is durable."""
+        started = time.perf_counter()
+        items = [item for m in messages if (item := await self._decode(m)) is not None]
+        if len(items) > 1:
+            try:
+                await self._handle_together(items)
+            except Exception:
+                for item in items:
+                    await self._handle_alone(item)
+        elif items:
+            await self._handle_alone(items[0])
+        BATCH_SECONDS.labels(self.spec.name).observe(time.perf_counter() - started)
+
+    async def _decode(self, message: AbstractIncomingMessage) -> Item | None:
         try:
             envelope, payload = self.decoder(message.body)
         except UndecodableMessage as exc:
             await self._dead_letter(message, f"undecodable: {exc}", "?")
-            return
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
+            return None
+        if envelope.type not in self.handlers:
             await self._dead_letter(message, f"no handler for message type {envelope.type!r}", envelope.type)
-            return
-        trace.get_current_span().set_attributes(
-            {"messaging.message.id": str(envelope.message_id), "order.id": envelope.correlation_id}
-        )
-        started = time.perf_counter()
+            return None
+        return message, envelope, payload
+
+    async def _handle_together(self, items: list[Item]) -> None:
+        async with self.inbox.transaction() as tx:
+            fresh = await tx.claim_many(self.spec.name, [envelope for _, envelope, _ in items])
+            for message, envelope, payload in items:
+                if envelope.message_id in fresh:
+                    fresh.discard(envelope.message_id)  # a second copy in the same batch is a duplicate
+                    await self._call(tx.conn, message, envelope, payload)
+        for message, envelope, _ in items:
+            await self._done(message, envelope, "processed")
+
+    async def _handle_alone(self, item: Item) -> None:
+        message, envelope, payload = item
         try:
             async with self.inbox.transaction() as tx:
-                fresh = await tx.claim(self.spec.name, envelope)
+                fresh = await tx.claim_many(self.spec.name, [envelope])
                 if fresh:
-                    await handler(tx.conn, envelope, payload)
+                    await self._call(tx.conn, message, envelope, payload)
         except PermanentError as exc:
             await self._dead_letter(message, f"rejected by handler: {exc}", envelope.type)
-            return
         except Exception as exc:
             await self._retry_or_dead_letter(message, envelope, exc)
-            return
-        finally:
-            HANDLE_SECONDS.labels(self.spec.name).observe(time.perf_counter() - started)
-        outcome = "processed" if fresh else "duplicate"
+        else:
+            await self._done(message, envelope, "processed" if fresh else "duplicate")
+
+    async def _call(self, conn: Any, message: AbstractIncomingMessage, envelope: Envelope, payload: Any) -> None:
+        parent = propagate.extract(headers_of(message))
+        with tracer.start_as_current_span(
+            f"{self.spec.name} process",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.message.id": str(envelope.message_id), "order.id": envelope.correlation_id},
+        ):
+            await self.handlers[envelope.type](conn, envelope, payload)
+
+    async def _done(self, message: AbstractIncomingMessage, envelope: Envelope, outcome: str) -> None:
         CONSUMED.labels(self.spec.name, envelope.type, outcome).inc()
-        log.debug("message %s", outcome, extra=_ids(envelope))
         await _ack(message)
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, envelope: Envelope, exc: Exception) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0) + 1
+        attempt = attempts_so_far(message) + 1
         if attempt >= self.spec.max_attempts:
             await self._dead_letter(message, f"failed after {attempt} attempts: {exc!r}", envelope.type)
             return
         target = self.spec.retry_queue(attempt)
         log.warning(
-            "handler failed, retrying via %s", target, extra={**_ids(envelope), "attempt": attempt, "error": repr(exc)}
+            "handler failed, retrying via %s",
+            target,
+            extra={**_ids(envelope), "attempt": attempt, "error": repr(exc)},
         )
         await self._forward(message, target, {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]})
         CONSUMED.labels(self.spec.name, envelope.type, "retried").inc()
@@ -135,7 +186,7 @@ class Consumer:
 
     async def _forward(self, message: AbstractIncomingMessage, queue: str, extra: dict[str, Any]) -> None:
         """Copy the message to `queue` with confirms, then ack the original (at-least-once)."""
-        headers = {**(message.headers or {}), **extra}
+        headers = {**headers_of(message), **extra}
         try:
             await self.publisher.publish(
                 "",
@@ -147,9 +198,19 @@ class Consumer:
             )
         except Exception:
             log.exception("could not forward to %s; leaving the message to be redelivered", queue)
-            await _nack(message)
+            await _settle(message.nack(requeue=True))
             return
         await _ack(message)
+
+
+def headers_of(message: AbstractIncomingMessage) -> dict[str, Any]:
+    """The AMQP headers as a plain dict (aio-pika types them as a FieldTable)."""
+    return dict(message.headers or {})
+
+
+def attempts_so_far(message: AbstractIncomingMessage) -> int:
+    """How many times this message has failed before (our retry header; 0 on a first delivery)."""
+    return int(headers_of(message).get(ATTEMPT_HEADER) or 0)
 
 
 def _ids(envelope: Envelope) -> dict[str, str]:
@@ -157,15 +218,12 @@ def _ids(envelope: Envelope) -> dict[str, str]:
 
 
 async def _ack(message: AbstractIncomingMessage) -> None:
+    await _settle(message.ack())
+
+
+async def _settle(action: Awaitable[None]) -> None:
     # If the channel died, the broker redelivers the message and the inbox absorbs the duplicate.
     try:
-        await message.ack()
+        await action
     except Exception as exc:
-        log.warning("ack failed (message will be redelivered): %r", exc)
-
-
-async def _nack(message: AbstractIncomingMessage) -> None:
-    try:
-        await message.nack(requeue=True)
-    except Exception as exc:
-        log.warning("nack failed: %r", exc)
+        log.warning("ack/nack failed (the broker will redeliver): %r", exc)

@@ -9,7 +9,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER
+from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER, attempts_so_far, headers_of
 from system.kernel.messaging.publisher import Publisher
 
 DROPPED_ON_REPLAY = (
@@ -52,7 +52,7 @@ class DeadLetter:
 
 def describe(message: AbstractIncomingMessage, dlq: str) -> DeadLetter:
     """Read the reason from our header, or from the broker's x-death record (e.g. delivery limit)."""
-    headers = dict(message.headers or {})
+    headers = headers_of(message)
     reason = headers.get(REASON_HEADER)
     if reason is None and headers.get("x-death"):
         death = headers["x-death"][0]
@@ -63,7 +63,7 @@ def describe(message: AbstractIncomingMessage, dlq: str) -> DeadLetter:
         type=message.type or "",
         reason=str(reason or "unknown"),
         original_queue=original,
-        attempts=int(headers.get(ATTEMPT_HEADER, 0) or 0) + 1,
+        attempts=attempts_so_far(message) + 1,
         body=message.body,
     )
 
@@ -74,7 +74,7 @@ async def _drain(
     connection = await aio_pika.connect(url, timeout=10)
     channel = await connection.channel()
     queue = await channel.get_queue(dlq, ensure=True)
-    messages = []
+    messages: list[AbstractIncomingMessage] = []
     while len(messages) < limit:
         message = await queue.get(no_ack=False, fail=False, timeout=5)
         if message is None:
@@ -102,7 +102,7 @@ async def replay(url: str, dlq: str, message_ids: set[str] | None = None, limit:
             if message_ids is not None and message.message_id not in message_ids:
                 continue
             letter = describe(message, dlq)
-            headers = {k: v for k, v in (message.headers or {}).items() if k not in DROPPED_ON_REPLAY}
+            headers = {k: v for k, v in headers_of(message).items() if k not in DROPPED_ON_REPLAY}
             await publisher.publish(
                 "",
                 letter.original_queue,

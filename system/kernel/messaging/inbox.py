@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -18,8 +19,8 @@ class Transaction(Protocol):
 
     conn: Any  # what handlers write through (an AsyncConnection for the SQL inbox)
 
-    async def claim(self, consumer: str, envelope: Envelope) -> bool:
-        """Record the message as processed; False if it already was (a duplicate)."""
+    async def claim_many(self, consumer: str, envelopes: list[Envelope]) -> set[uuid.UUID]:
+        """Record the messages as processed; return the ids not seen before (the others are duplicates)."""
         ...
 
 
@@ -32,14 +33,12 @@ class SqlTransaction:
         self.conn = conn
         self.table = table
 
-    async def claim(self, consumer: str, envelope: Envelope) -> bool:
+    async def claim_many(self, consumer: str, envelopes: list[Envelope]) -> set[uuid.UUID]:
+        rows = [{"consumer": consumer, "message_id": e.message_id, "message_type": e.type} for e in envelopes]
         result = await self.conn.execute(
-            insert(self.table)
-            .values(consumer=consumer, message_id=envelope.message_id, message_type=envelope.type)
-            .on_conflict_do_nothing()
-            .returning(self.table.c.message_id)
+            insert(self.table).values(rows).on_conflict_do_nothing().returning(self.table.c.message_id)
         )
-        return result.first() is not None
+        return set(result.scalars())
 
 
 class SqlInbox:

@@ -28,24 +28,25 @@ OLDEST_AGE = Gauge("outbox_oldest_pending_seconds", "Age of the oldest unpublish
 async def add_to_outbox(
     conn: AsyncConnection,
     outbox: Table,
-    envelope: Envelope,
-    *,
+    *envelopes: Envelope,
     exchange: str | None = None,
     routing_key: str | None = None,
 ) -> None:
-    """Record `envelope` for publishing, inside the caller's transaction (with the trace context)."""
+    """Record envelopes for publishing, inside the caller's transaction (with the current trace context)."""
     headers: dict[str, Any] = {}
     propagate.inject(headers)
-    await conn.execute(
-        insert(outbox).values(
-            message_id=envelope.message_id,
-            message_type=envelope.type,
-            exchange=route(envelope.type).exchange if exchange is None else exchange,
-            routing_key=routing_key or envelope.type,
-            body=envelope.to_bytes(),
-            headers=headers,
-        )
-    )
+    rows = [
+        {
+            "message_id": e.message_id,
+            "message_type": e.type,
+            "exchange": route(e.type).exchange if exchange is None else exchange,
+            "routing_key": routing_key or e.type,
+            "body": e.to_bytes(),
+            "headers": headers,
+        }
+        for e in envelopes
+    ]
+    await conn.execute(insert(outbox), rows)
 
 
 class OutboxRelay:

@@ -11,6 +11,7 @@ For a work queue Q:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractQueue
@@ -45,7 +46,7 @@ class QueueSpec:
         return f"{self.name}.retry.{delay}ms"
 
 
-def quorum(**args: object) -> dict[str, object]:
+def quorum(**args: Any) -> dict[str, Any]:
     return {"x-queue-type": "quorum", **args}
 
 

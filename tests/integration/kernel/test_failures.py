@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -11,7 +12,7 @@ from system.kernel.messaging.consumer import PermanentError
 from system.kernel.messaging.dlq import list_dead_letters, replay
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.outbox import add_to_outbox
-from tests.integration.kernel.rig import Rig, message, outbox, poll, record_effect
+from tests.plugins.messaging_rig import Rig, message, outbox, poll, record_effect
 
 
 async def publish_raw(rig: Rig, body: bytes, message_id: str) -> None:
@@ -43,8 +44,8 @@ async def test_poison_messages_end_in_the_dlq_with_reasons_while_others_are_serv
         await add_to_outbox(conn, outbox, always_failing, exchange=rig.exchange)
     await rig.enqueue(range(50, 100))
 
-    await poll(lambda: _count(rig, 100), timeout=30, what="the 100 good messages")
-    await poll(lambda: _depth(rig, rig.spec.dlq, 3), timeout=30, what="3 messages in the DLQ")
+    await poll(lambda: _count(rig, 100), within=30, what="the 100 good messages")
+    await poll(lambda: _depth(rig, rig.spec.dlq, 3), within=30, what="3 messages in the DLQ")
     letters = {d.message_id: d for d in await list_dead_letters(rig.url, rig.spec.dlq)}
     assert letters["undecodable-1"].reason.startswith("undecodable: invalid envelope")
     assert "message_id" in letters["missing-fields-1"].reason or "Field required" in letters["missing-fields-1"].reason
@@ -66,14 +67,14 @@ async def test_a_permanent_error_is_dead_lettered_at_once_and_can_be_replayed(ri
     await rig.start_consumer({"order.cancelled": handler})
     await rig.start_relay()
     await rig.enqueue(range(7, 8))
-    await poll(lambda: _depth(rig, rig.spec.dlq, 1), timeout=30, what="the message in the DLQ")
+    await poll(lambda: _depth(rig, rig.spec.dlq, 1), within=30, what="the message in the DLQ")
     [letter] = await list_dead_letters(rig.url, rig.spec.dlq)
     assert letter.reason == "rejected by handler: order 42 does not exist"
     assert letter.attempts == 1
 
     fixed["yes"] = True
     assert await replay(rig.url, rig.spec.dlq) == 1
-    await poll(lambda: _count(rig, 1), timeout=30, what="the replayed message to take effect")
+    await poll(lambda: _count(rig, 1), within=30, what="the replayed message to take effect")
     assert await rig.effects_per_seq() == {7: 1}
     assert await rig.queue_depth(rig.spec.dlq) == 0
 
@@ -90,9 +91,9 @@ async def test_a_transient_failure_is_retried_with_growing_delays_then_succeeds(
     await rig.start_consumer({"order.cancelled": flaky})
     await rig.start_relay()
     await rig.enqueue(range(1, 2))
-    await poll(lambda: _count(rig, 1), timeout=30, what="the message to succeed on its third attempt")
+    await poll(lambda: _count(rig, 1), within=30, what="the message to succeed on its third attempt")
     assert len(attempts) == 3
-    gaps = [b[0] - a[0] for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(attempts)]
     # Each wait is at least its delay queue's TTL (200 ms, then 400 ms): the backoff grows.
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4, gaps
     assert gaps[1] > gaps[0], gaps
@@ -108,8 +109,8 @@ async def test_a_duplicate_delivery_has_no_second_effect(rig: Rig) -> None:
         await publish_raw(rig, body, str(env.message_id))
     await rig.start_relay()
     await rig.enqueue(range(6, 7))
-    await poll(lambda: _count(rig, 2), timeout=30, what="both messages")
-    await poll(lambda: _depth(rig, rig.spec.name, 0), timeout=30, what="the queue to drain")
+    await poll(lambda: _count(rig, 2), within=30, what="both messages")
+    await poll(lambda: _depth(rig, rig.spec.name, 0), within=30, what="the queue to drain")
     assert await rig.effects_per_seq() == {5: 1, 6: 1}
 
 
@@ -127,9 +128,9 @@ async def test_two_relays_publish_each_outbox_row_once(rig: Rig) -> None:
     await queue.consume(count)
     await rig.enqueue(range(0, 2000))
     first, second = await rig.start_relay(batch_size=50), await rig.start_relay(batch_size=50)
-    await poll(lambda: _pending(rig, 0), timeout=60, what="the outbox to be published")
-    await poll(lambda: _received(seen, 2000), timeout=30, what="2000 distinct messages")
-    await poll(lambda: _depth(rig, queue.name, 0), timeout=30, what="the counting queue to drain")
+    await poll(lambda: _pending(rig, 0), within=60, what="the outbox to be published")
+    await poll(lambda: _received(seen, 2000), within=30, what="2000 distinct messages")
+    await poll(lambda: _depth(rig, queue.name, 0), within=30, what="the counting queue to drain")
     await queue.delete(if_unused=False, if_empty=False)
     await connection.close()
     assert first.sent > 0 and second.sent > 0, "both relays should have taken part"

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from system.stack.stack import Stack
-from tests.integration.kernel.rig import Rig, poll
+from tests.plugins.messaging_rig import Rig, poll
 
 TOTAL = 1_000
 BATCH = 25
@@ -26,15 +26,15 @@ async def test_every_message_takes_effect_exactly_once_across_a_node_kill(rig: R
             await asyncio.sleep(0.02)  # pacing the producer so the kill lands mid-stream, not synchronisation
 
     producer = asyncio.create_task(produce())
-    await poll(lambda: _at_least(rig, TOTAL // 4), timeout=60, what="a quarter of the effects")
+    await poll(lambda: _at_least(rig, TOTAL // 4), within=60, what="a quarter of the effects")
     await asyncio.to_thread(node.kill)
     in_flight_at_kill = TOTAL - await rig.effect_count()
     await producer
     await asyncio.to_thread(node.start)
     await asyncio.to_thread(node.await_startup)
 
-    await poll(lambda: _at_least(rig, TOTAL), timeout=180, what=f"{TOTAL} effects")
-    await poll(lambda: _drained(rig), timeout=60, what="outbox and queue to drain")
+    await poll(lambda: _at_least(rig, TOTAL), within=180, what=f"{TOTAL} effects")
+    await poll(lambda: _drained(rig), within=60, what="outbox and queue to drain")
     per_seq = await rig.effects_per_seq()
     lost = [s for s in range(TOTAL) if s not in per_seq]
     doubled = {s: n for s, n in per_seq.items() if n > 1}

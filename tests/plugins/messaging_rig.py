@@ -50,12 +50,12 @@ async def record_effect(conn: Any, envelope: Envelope, payload: OrderCancelled) 
     await conn.execute(insert(effects).values(seq=int(payload.reason.split()[1]), message_id=envelope.message_id))
 
 
-async def poll(check: Callable[[], Awaitable[bool]], *, timeout: float, what: str) -> None:
-    """Await `check` until true; fail the test naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+async def poll(check: Callable[[], Awaitable[bool]], *, within: float, what: str) -> None:
+    """Await `check` until true; fail naming `what` after `within` seconds."""
+    deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.1)
 
 
@@ -106,8 +106,7 @@ class Rig:
     async def enqueue(self, seqs: range) -> None:
         """Write messages to the outbox, one transaction for the lot."""
         async with self.engine.begin() as conn:
-            for seq in seqs:
-                await add_to_outbox(conn, outbox, message(seq), exchange=self.exchange)
+            await add_to_outbox(conn, outbox, *(message(seq) for seq in seqs), exchange=self.exchange)
 
     async def scalar(self, query: Any) -> int:
         async with self.engine.connect() as conn:

@@ -1,0 +1,160 @@
+"""Consumer runner behaviour with in-memory fakes: de-duplication, ack after commit, retries, dead-lettering."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from system.kernel.messaging.catalogue import OrderCancelled
+from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER, Consumer, PermanentError
+from system.kernel.messaging.envelope import Envelope
+from system.kernel.messaging.topology import QueueSpec
+from tests.unit.kernel.fakes import FakeInbox, FakeMessage, FakePublisher
+
+SPEC = QueueSpec(name="mes.crm-events", retry_delays_ms=(100, 1000, 5000))
+
+
+def envelope(reason: str = "changed my mind") -> Envelope:
+    return Envelope.wrap(
+        OrderCancelled(order_id=uuid.uuid4(), reason=reason),
+        type="order.cancelled",
+        producer="crm",
+        correlation_id="o-1",
+    )
+
+
+class Harness:
+    def __init__(self, behaviour: Any = None) -> None:
+        self.inbox = FakeInbox()
+        self.publisher = FakePublisher()
+        self.calls = 0
+        self.behaviour = behaviour
+        self.failing_reasons = {"changed my mind"}
+
+        async def handler(conn: list[Any], env: Envelope, payload: OrderCancelled) -> None:
+            self.calls += 1
+            conn.append(payload.reason)
+            if self.behaviour is not None and payload.reason in self.failing_reasons:
+                raise self.behaviour
+
+        self.consumer = Consumer(SPEC, self.inbox, {"order.cancelled": handler}, self.publisher)
+
+    async def deliver(self, body: bytes, headers: dict[str, Any] | None = None) -> FakeMessage:
+        msg = FakeMessage(body=body, headers=headers or {}, message_id="m", type="order.cancelled", inbox=self.inbox)
+        await self.consumer.process([msg])  # type: ignore[list-item]
+        return msg
+
+    async def deliver_batch(self, bodies: list[bytes]) -> list[FakeMessage]:
+        msgs = [
+            FakeMessage(body=b, message_id=str(i), type="order.cancelled", inbox=self.inbox)
+            for i, b in enumerate(bodies)
+        ]
+        await self.consumer.process(msgs)  # type: ignore[arg-type]
+        return msgs
+
+
+async def test_a_message_is_handled_and_acked_only_after_its_effect_committed() -> None:
+    h = Harness()
+    msg = await h.deliver(envelope().to_bytes())
+    assert h.inbox.effects == ["changed my mind"]
+    assert msg.acked and msg.effects_at_ack == 1
+    assert h.publisher.sent == []
+
+
+async def test_a_redelivered_message_has_no_second_effect() -> None:
+    h = Harness()
+    body = envelope().to_bytes()
+    first, second = await h.deliver(body), await h.deliver(body)
+    assert h.calls == 1
+    assert h.inbox.effects == ["changed my mind"]
+    assert first.acked and second.acked
+
+
+async def test_an_undecodable_body_goes_to_the_dlq_with_its_reason_and_is_acked() -> None:
+    h = Harness()
+    msg = await h.deliver(b"{not json")
+    [dead] = h.publisher.sent
+    assert (dead.exchange, dead.routing_key) == ("", "mes.crm-events.dlq")
+    assert dead.headers[REASON_HEADER].startswith("undecodable: invalid envelope")
+    assert dead.headers["x-original-queue"] == "mes.crm-events"
+    assert dead.body == b"{not json"
+    assert msg.acked and h.calls == 0
+
+
+async def test_a_payload_breaking_its_schema_is_dead_lettered_naming_the_field() -> None:
+    h = Harness()
+    env = Envelope(type="order.cancelled", producer="crm", correlation_id="o", payload={"order_id": "nope"})
+    await h.deliver(env.to_bytes())
+    [dead] = h.publisher.sent
+    assert "order.cancelled payload order_id" in dead.headers[REASON_HEADER]
+
+
+async def test_a_type_without_handler_is_dead_lettered() -> None:
+    h = Harness()
+    env = Envelope(type="order.confirmed", producer="crm", correlation_id="o", payload={"order_id": str(uuid.uuid4())})
+    await h.deliver(env.to_bytes())
+    assert h.publisher.sent[0].headers[REASON_HEADER] == "no handler for message type 'order.confirmed'"
+
+
+async def test_a_failure_is_retried_via_the_next_delay_queue_and_rolled_back() -> None:
+    h = Harness(behaviour=ConnectionError("db away"))
+    msg = await h.deliver(envelope().to_bytes())
+    [retry] = h.publisher.sent
+    assert retry.routing_key == "mes.crm-events.retry.100ms"
+    assert retry.headers[ATTEMPT_HEADER] == 1
+    assert msg.acked
+    assert h.inbox.effects == [] and h.inbox.claimed == set(), "the failed attempt must leave nothing behind"
+
+    h.behaviour = None
+    await h.deliver(retry.body, retry.headers)
+    assert h.inbox.effects == ["changed my mind"], "the retry is not mistaken for a duplicate"
+
+
+@pytest.mark.parametrize(("attempt_before", "queue"), [(1, "retry.1000ms"), (2, "retry.5000ms")])
+async def test_each_retry_waits_longer(attempt_before: int, queue: str) -> None:
+    h = Harness(behaviour=ConnectionError("still down"))
+    await h.deliver(envelope().to_bytes(), {ATTEMPT_HEADER: attempt_before})
+    assert h.publisher.sent[0].routing_key == f"mes.crm-events.{queue}"
+
+
+async def test_the_last_attempt_goes_to_the_dlq_with_the_error() -> None:
+    h = Harness(behaviour=ConnectionError("still down"))
+    await h.deliver(envelope().to_bytes(), {ATTEMPT_HEADER: SPEC.max_attempts - 1})
+    [dead] = h.publisher.sent
+    assert dead.routing_key == "mes.crm-events.dlq"
+    assert dead.headers[REASON_HEADER].startswith("failed after 4 attempts: ConnectionError('still down')")
+
+
+async def test_a_permanent_error_skips_the_retries() -> None:
+    h = Harness(behaviour=PermanentError("order unknown"))
+    await h.deliver(envelope().to_bytes())
+    [dead] = h.publisher.sent
+    assert dead.routing_key == "mes.crm-events.dlq"
+    assert dead.headers[REASON_HEADER] == "rejected by handler: order unknown"
+
+
+async def test_when_forwarding_fails_the_message_is_requeued_not_acked() -> None:
+    h = Harness(behaviour=ConnectionError("db away"))
+    h.publisher.failing = True
+    msg = await h.deliver(envelope().to_bytes())
+    assert msg.nacked and not msg.acked
+
+
+async def test_a_batch_shares_one_transaction_and_acks_every_message() -> None:
+    h = Harness()
+    envs = [envelope(f"r{i}") for i in range(5)]
+    msgs = await h.deliver_batch([e.to_bytes() for e in envs] + [envs[0].to_bytes()])
+    assert sorted(h.inbox.effects) == [f"r{i}" for i in range(5)], "the copy of r0 in the same batch is a duplicate"
+    assert all(m.acked for m in msgs)
+    assert {m.effects_at_ack for m in msgs} == {5}, "acks come after the one commit"
+
+
+async def test_one_failing_message_in_a_batch_only_decides_its_own_fate() -> None:
+    h = Harness(behaviour=ConnectionError("db away"))
+    good, bad = envelope("fine"), envelope("changed my mind")
+    msgs = await h.deliver_batch([good.to_bytes(), b"garbage", bad.to_bytes()])
+    assert h.inbox.effects == ["fine"]
+    assert [p.routing_key for p in h.publisher.sent] == ["mes.crm-events.dlq", "mes.crm-events.retry.100ms"]
+    assert all(m.acked for m in msgs)
