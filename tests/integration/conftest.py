@@ -1,7 +1,5 @@
 import pytest
 
-pytest_plugins = ["tests.plugins.stack"]
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

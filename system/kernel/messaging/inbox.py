@@ -52,3 +52,24 @@ class SqlInbox:
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
         async with self.engine.begin() as conn:
             yield SqlTransaction(conn, self.table)
+
+
+class StatelessTransaction:
+    """For consumers without a database (pricing workers): every message counts as new.
+
+    Their handlers must be idempotent on their own (a pricing job is deterministic, and MES ignores a
+    second result for a job it has already settled).
+    """
+
+    conn: Any = None
+
+    async def claim_many(self, consumer: str, envelopes: list[Envelope]) -> set[uuid.UUID]:
+        return {e.message_id for e in envelopes}
+
+
+class StatelessInbox:
+    """The Inbox of a consumer that keeps no state."""
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StatelessTransaction]:
+        yield StatelessTransaction()
