@@ -121,6 +121,11 @@ class ServiceReplicas:
                 what=f"{proc.name} /readyz (see {proc.logfile})",
             )
 
+    def wait_frontend(self) -> None:
+        """Wait until HAProxy routes to a ready replica (it marks servers up only after a passing check)."""
+        url = f"http://127.0.0.1:{self.spec.port(self.settings)}/readyz"
+        wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, timeout=30, what=f"{url} through HAProxy")
+
     def down(self) -> None:
         for proc in [*self.replicas, *self.workers]:
             proc.stop()

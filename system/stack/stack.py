@@ -70,6 +70,7 @@ class Stack:
             if svc.spec.migrations:
                 migrate_service(self.settings, svc.spec)
             svc.up()
+            svc.wait_frontend()
             progress(f"{svc.name} up ({len(svc.replicas)} replica(s))")
         return time.monotonic() - started
 
