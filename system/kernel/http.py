@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI, Request, Response
@@ -22,7 +22,7 @@ def create_service_app(
     name: str,
     *,
     version: str = "0.1.0",
-    checks: dict[str, ReadinessCheck] | None = None,
+    checks: Mapping[str, ReadinessCheck] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with /healthz, /readyz (running `checks`), /metrics and problem+json errors."""

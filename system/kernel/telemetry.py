@@ -14,12 +14,18 @@ from pythonjsonlogger.json import JsonFormatter
 _configured = False
 
 
+def current_trace_id() -> str | None:
+    """The current trace id as 32 hex digits, or None outside a trace."""
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None
+
+
 class TraceContextFilter(logging.Filter):
     """Adds the current trace and span ids to every record, so logs join up with traces."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         ctx = trace.get_current_span().get_span_context()
-        record.trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
+        record.trace_id = current_trace_id()
         record.span_id = format(ctx.span_id, "016x") if ctx.is_valid else None
         return True
 

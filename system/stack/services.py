@@ -25,6 +25,24 @@ def _files_env(s: StackSettings) -> dict[str, str]:
     }
 
 
+def _crm_env(s: StackSettings) -> dict[str, str]:
+    return {
+        "CRM_DATABASE_URL": s.database_url("crm"),
+        "CRM_AMQP_URL": s.amqp_url,
+        "CRM_FILES_URL": s.url(s.files_port),
+        "CRM_AUTH_SECRET": s.auth_secret,
+        "CRM_SEED_DEMO_ACCOUNTS": "true",
+    }
+
+
+def _mes_env(s: StackSettings) -> dict[str, str]:
+    return {
+        "MES_DATABASE_URL": s.database_url("mes"),
+        "MES_AMQP_URL": s.amqp_url,
+        "MES_AUTH_SECRET": s.auth_secret,
+    }
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """How to run one service: its ASGI app, database, frontend port and environment."""
@@ -54,6 +72,24 @@ SERVICES: list[ServiceSpec] = [
         index=0,
         env=_files_env,
         migrations="system.files.migrations",
+    ),
+    ServiceSpec(
+        name="crm",
+        app="system.crm.app:create_app",
+        database="crm",
+        port_field="crm_port",
+        index=1,
+        env=_crm_env,
+        migrations="system.crm.migrations",
+    ),
+    ServiceSpec(
+        name="mes",
+        app="system.mes.app:create_app",
+        database="mes",
+        port_field="mes_port",
+        index=2,
+        env=_mes_env,
+        migrations="system.mes.migrations",
     ),
 ]
 

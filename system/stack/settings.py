@@ -39,8 +39,16 @@ class StackSettings(BaseSettings):
     s3_secret_key: str = "stacksecretkey0123456789"
     s3_bucket: str = "models"
 
+    # Public (HAProxy) ports of the services; replicas listen on service_base_port + 100 * index + replica.
     files_port: int = 8010
+    crm_port: int = 8020
+    mes_port: int = 8030
+    shop_port: int = 8000
     service_base_port: int = 18000
+    pricing_workers: int = 2
+    pricing_metrics_base_port: int = 19100
+    # Shared by the services to sign and check bearer tokens; a fixed value is fine for a local stack only.
+    auth_secret: str = "local-stack-secret-change-me-0123456789"
 
     @cached_property
     def run_dir(self) -> Path:
@@ -63,6 +71,9 @@ class StackSettings(BaseSettings):
 
     def database_url(self, database: str) -> str:
         return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@127.0.0.1:{self.pg_port}/{database}"
+
+    def url(self, port: int) -> str:
+        return f"http://127.0.0.1:{port}"
 
     @property
     def s3_endpoint(self) -> str:

@@ -92,6 +92,7 @@ class LineQuote(Contract):
     line_id: uuid.UUID
     unit_price: Decimal
     total_price: Decimal
+    warnings: list[str] = []
 
 
 class OrderPriced(Contract):

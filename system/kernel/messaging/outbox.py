@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -18,6 +18,7 @@ from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.publisher import MessagePublisher, PublishFailed
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 RELAYED = Counter("outbox_relayed_total", "Outbox rows published and marked sent")
 RELAY_ERRORS = Counter("outbox_relay_errors_total", "Relay batches that failed and will be retried")
@@ -101,19 +102,27 @@ class OutboxRelay:
 
     async def _publish_all(self, rows: Sequence[Any]) -> None:
         # Confirms are pipelined on the channel: publishing a batch concurrently is what makes it fast.
-        await asyncio.gather(
-            *(
-                self.publisher.publish(
-                    r.exchange,
-                    r.routing_key,
-                    r.body,
-                    message_id=str(r.message_id),
-                    message_type=r.message_type,
-                    headers=dict(r.headers),
-                )
-                for r in rows
+        await asyncio.gather(*(self._publish(r) for r in rows))
+
+    async def _publish(self, r: Any) -> None:
+        # The span continues the trace of the transaction that wrote the row, so one order stays one trace
+        # although the relay publishes later, from another task.
+        with tracer.start_as_current_span(
+            f"{r.exchange} publish",
+            context=propagate.extract(dict(r.headers)),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.message.id": str(r.message_id), "messaging.message.type": r.message_type},
+        ):
+            headers = dict(r.headers)
+            propagate.inject(headers)
+            await self.publisher.publish(
+                r.exchange,
+                r.routing_key,
+                r.body,
+                message_id=str(r.message_id),
+                message_type=r.message_type,
+                headers=headers,
             )
-        )
 
     async def measure_backlog(self) -> int:
         """Update the pending-rows gauges; return the pending count."""

@@ -1,0 +1,152 @@
+"""CRM HTTP API: parse, call the use case, map domain errors to problem+json."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from system.crm import service
+from system.crm.adapters.files import FileServiceUnavailable
+from system.crm.deps import FilesDep, PrincipalDep, SettingsDep, UowDep
+from system.crm.domain import InvalidTransition, State
+from system.crm.schemas import (
+    AccountOut,
+    CancelIn,
+    LoginRequest,
+    LoginResponse,
+    OrderIn,
+    OrderList,
+    OrderOut,
+    Timeline,
+    TimelineOut,
+)
+from system.kernel.auth import Principal, issue_token
+from system.kernel.errors import Problem
+
+router = APIRouter()
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid credentials"},
+    403: {"description": "The caller's role may not do this"},
+    404: {"description": "No such order (for this caller)"},
+    409: {"description": "The order's state does not allow this"},
+    422: {"description": "Invalid request"},
+}
+
+
+def _problem(exc: Exception) -> Problem:
+    if isinstance(exc, InvalidTransition):
+        return Problem(409, "invalid-transition", str(exc), state=exc.current.value)
+    if isinstance(exc, service.OrderRejected):
+        return Problem(422, exc.code, exc.detail)
+    if isinstance(exc, service.Forbidden):
+        return Problem(403, "forbidden", str(exc))
+    if isinstance(exc, FileServiceUnavailable):
+        return Problem(503, "files-unavailable", "The File Service is unavailable; please retry shortly.")
+    return Problem(404, "not-found", str(exc))
+
+
+ERRORS = (InvalidTransition, service.OrderRejected, service.Forbidden, service.NotFound, FileServiceUnavailable)
+
+
+@router.post("/auth/login", response_model=LoginResponse, responses=PROBLEMS, tags=["auth"], summary="Sign in")
+async def login(body: LoginRequest, uow: UowDep, settings: SettingsDep) -> LoginResponse:
+    account = await service.authenticate(body.email, body.password, uow=uow)
+    if account is None:
+        raise Problem(401, "bad-credentials", "The email or password is not correct.")
+    principal = Principal(account.id, "operator" if account.role == "operator" else "customer")
+    token = issue_token(settings.auth_secret, principal, settings.token_ttl_seconds)
+    return LoginResponse(access_token=token, account=AccountOut.of(account))
+
+
+@router.get("/me", response_model=AccountOut, responses=PROBLEMS, tags=["auth"], summary="The signed-in account")
+async def me(principal: PrincipalDep, uow: UowDep) -> AccountOut:
+    try:
+        return AccountOut.of(await service.account_of(principal, uow=uow))
+    except service.NotFound as exc:
+        raise Problem(401, "unknown-account", str(exc)) from exc
+
+
+@router.post("/orders", status_code=201, response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
+async def place_order(
+    body: OrderIn,
+    principal: PrincipalDep,
+    uow: UowDep,
+    files: FilesDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> OrderOut:
+    """Place an order, priced asynchronously (poll it or its timeline); retry-safe with an Idempotency-Key."""
+    lines = [service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days) for l in body.lines]  # noqa: E741
+    try:
+        order, created = await service.place_order(
+            principal, lines, idempotency_key=idempotency_key, uow=uow, files=files
+        )
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+    if not created:
+        response.status_code = 200
+    return OrderOut.of(order)
+
+
+@router.get("/orders", response_model=OrderList, responses=PROBLEMS, tags=["orders"])
+async def list_orders(
+    principal: PrincipalDep, uow: UowDep, state: Annotated[State | None, Query()] = None
+) -> OrderList:
+    """The caller's orders, newest first (operators see everyone's)."""
+    return OrderList(items=[OrderOut.of(o) for o in await service.list_orders(principal, state, uow=uow)])
+
+
+@router.get("/orders/stuck", response_model=OrderList, responses=PROBLEMS, tags=["operations"])
+async def stuck_orders(principal: PrincipalDep, uow: UowDep) -> OrderList:
+    """Orders that have stayed in their state longer than that state's limit (operators)."""
+    try:
+        return OrderList(items=[OrderOut.of(o) for o in await service.stuck_orders(principal, uow=uow)])
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
+async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
+    try:
+        return OrderOut.of(await service.get_order(principal, order_id, uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.get("/orders/{order_id}/timeline", response_model=Timeline, responses=PROBLEMS, tags=["orders"])
+async def order_timeline(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> Timeline:
+    """Every state the order went through, with its source service, message id, trace id and time."""
+    try:
+        entries = await service.timeline(principal, order_id, uow=uow)
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+    return Timeline(items=[TimelineOut.of(e) for e in entries])
+
+
+@router.post("/orders/{order_id}/confirm", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
+async def confirm(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
+    """Accept the quote."""
+    try:
+        return OrderOut.of(await service.confirm(principal, order_id, uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
+async def cancel(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep, body: CancelIn | None = None) -> OrderOut:
+    """Cancel the order (allowed until production starts)."""
+    try:
+        return OrderOut.of(await service.cancel(principal, order_id, body.reason if body else "", uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.post("/orders/{order_id}/deliver", response_model=OrderOut, responses=PROBLEMS, tags=["operations"])
+async def deliver(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
+    """Record delivery of a shipped order (operators)."""
+    try:
+        return OrderOut.of(await service.deliver(principal, order_id, uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc

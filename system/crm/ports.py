@@ -1,0 +1,57 @@
+"""What the CRM's use cases need from the outside world (SQL adapters in production, fakes in unit tests)."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from system.crm.domain import Account, Order, State, TimelineEntry
+from system.kernel.messaging.envelope import Envelope
+
+
+class Accounts(Protocol):
+    async def get(self, account_id: uuid.UUID) -> Account | None: ...
+    async def by_email(self, email: str) -> tuple[Account, str] | None: ...
+    async def upsert(self, account: Account, password_hash: str) -> None: ...
+
+
+class Orders(Protocol):
+    async def add(self, order: Order) -> None: ...
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None: ...
+    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> Order | None: ...
+    async def save(self, order: Order) -> None: ...
+    async def find(self, customer_id: uuid.UUID | None, state: State | None, limit: int = 100) -> list[Order]: ...
+    async def stuck(self, now: datetime, limit: int = 500) -> list[Order]: ...
+    async def timeline(self, order_id: uuid.UUID) -> list[TimelineEntry]: ...
+    async def count_by_state(self) -> dict[str, int]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: repositories plus `publish` into the outbox; commits when the context exits cleanly."""
+
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def orders(self) -> Orders: ...
+
+    async def publish(self, *envelopes: Envelope) -> None: ...
+
+
+class UowFactory(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    file_id: uuid.UUID
+    filename: str
+    sha256: str
+
+
+class FileCatalog(Protocol):
+    """The File Service, as far as the CRM cares: does this file exist, and what is it."""
+
+    async def describe(self, file_id: uuid.UUID) -> FileInfo | None: ...

@@ -1,0 +1,82 @@
+"""Applying MES events to orders: quotes, pricing failures and production progress (one transaction each)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from prometheus_client import Counter
+
+from system.crm.domain import Order, State
+from system.crm.ports import UnitOfWork
+from system.crm.service import TRANSITIONS
+from system.kernel.messaging.catalogue import OrderPriced, OrderPricingFailed, ProductionEvent
+from system.kernel.messaging.consumer import PermanentError
+from system.kernel.messaging.envelope import Envelope
+from system.kernel.telemetry import current_trace_id
+
+log = logging.getLogger(__name__)
+IGNORED = Counter(
+    "crm_events_ignored_total", "MES events that no longer apply (e.g. the order was cancelled)", ["type"]
+)
+SOURCE = "mes"
+
+PRODUCTION_STATES = {
+    "production.started": State.IN_PRODUCTION,
+    "production.completed": State.QUALITY_CHECK,
+    "production.qc_failed": State.QC_FAILED,
+    "production.shipped": State.SHIPPED,
+}
+
+
+async def order_priced(tx: UnitOfWork, envelope: Envelope, payload: OrderPriced) -> None:
+    """MES priced every line: the order is quoted."""
+    order = await _order(tx, payload.order_id)
+    if not await _applies(order, State.QUOTED, envelope):
+        return
+    order.quote({q.line_id: (q.unit_price, q.total_price) for q in payload.lines}, payload.total_price)
+    for quote in payload.lines:
+        next(line for line in order.lines if line.id == quote.line_id).warnings = list(quote.warnings)
+    await _move(tx, order, State.QUOTED, envelope, f"quoted {payload.total_price} {payload.currency}")
+
+
+async def order_pricing_failed(tx: UnitOfWork, envelope: Envelope, payload: OrderPricingFailed) -> None:
+    """No price could be computed: the customer sees why."""
+    order = await _order(tx, payload.order_id)
+    if not await _applies(order, State.PRICING_FAILED, envelope):
+        return
+    order.failure_reasons = list(payload.reasons)
+    await _move(tx, order, State.PRICING_FAILED, envelope, "; ".join(payload.reasons)[:500])
+
+
+async def production_event(tx: UnitOfWork, envelope: Envelope, payload: ProductionEvent) -> None:
+    """Production started, finished printing, failed QC (reprint) or shipped."""
+    target = PRODUCTION_STATES[envelope.type]
+    order = await _order(tx, payload.order_id)
+    if await _applies(order, target, envelope):
+        await _move(tx, order, target, envelope, payload.note or envelope.type)
+
+
+async def _order(tx: UnitOfWork, order_id: uuid.UUID) -> Order:
+    order = await tx.orders.get(order_id, for_update=True)
+    if order is None:  # MES only knows orders the CRM announced: this is a real inconsistency
+        raise PermanentError(f"no order {order_id} in the CRM")
+    return order
+
+
+async def _applies(order: Order, target: State, envelope: Envelope) -> bool:
+    """False for an event that no longer applies; PermanentError for one the lifecycle forbids."""
+    if order.state is State.CANCELLED:  # a race with the customer's cancellation, not a defect
+        IGNORED.labels(envelope.type).inc()
+        log.info("event for a cancelled order ignored", extra={"order_id": str(order.id), "type": envelope.type})
+        return False
+    if not order.can_become(target):
+        raise PermanentError(f"{envelope.type}: order {order.id} is {order.state.value}, cannot become {target.value}")
+    return True
+
+
+async def _move(tx: UnitOfWork, order: Order, target: State, envelope: Envelope, note: str) -> None:
+    order.transition(target, source=SOURCE, message_id=envelope.message_id, trace_id=current_trace_id(), note=note)
+    await tx.orders.save(order)
+    TRANSITIONS.labels(target.value, SOURCE).inc()
+    log.info("order %s", target.value, extra={"order_id": str(order.id), "message_id": str(envelope.message_id)})

@@ -1,0 +1,94 @@
+"""MES HTTP API (operators): production jobs and their actions. It never computes a price."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from system.kernel.errors import Problem
+from system.mes import production
+from system.mes.deps import PrincipalDep, UowDep
+from system.mes.domain import InvalidAction, JobState, ProductionJob
+
+router = APIRouter(prefix="/production-jobs", tags=["production"])
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid credentials"},
+    403: {"description": "Operators only"},
+    404: {"description": "No such production job"},
+    409: {"description": "The job's state does not allow this action"},
+}
+Action = Literal["start", "complete", "qc-pass", "qc-fail", "ship"]
+
+
+class JobLine(BaseModel):
+    line_id: uuid.UUID
+    file_id: uuid.UUID
+    material: str
+    process: str
+    quantity: int
+
+
+class JobOut(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    state: JobState
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    lines: list[JobLine]
+
+    @classmethod
+    def of(cls, job: ProductionJob) -> JobOut:
+        return cls(
+            id=job.id,
+            order_id=job.order_id,
+            state=job.state,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            lines=[JobLine.model_validate(line) for line in job.lines],
+        )
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+
+
+def _problem(exc: Exception) -> Problem:
+    if isinstance(exc, InvalidAction):
+        return Problem(409, "invalid-transition", str(exc))
+    if isinstance(exc, production.Forbidden):
+        return Problem(403, "forbidden", str(exc))
+    return Problem(404, "not-found", str(exc))
+
+
+ERRORS = (InvalidAction, production.Forbidden, production.NotFound)
+
+
+@router.get("", response_model=JobList, responses=PROBLEMS, summary="Production jobs, oldest first")
+async def list_jobs(principal: PrincipalDep, uow: UowDep, state: Annotated[JobState | None, Query()] = None) -> JobList:
+    try:
+        return JobList(items=[JobOut.of(j) for j in await production.jobs(principal, state, uow=uow)])
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=PROBLEMS, summary="One production job")
+async def get_job(job_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> JobOut:
+    try:
+        return JobOut.of(await production.job(principal, job_id, uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc
+
+
+@router.post("/{job_id}/{action}", response_model=JobOut, responses=PROBLEMS, summary="Advance a production job")
+async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: UowDep) -> JobOut:
+    """start → complete → qc-pass → ship; qc-fail sends the job back to the queue for a reprint."""
+    try:
+        return JobOut.of(await production.act(principal, job_id, action, uow=uow))
+    except ERRORS as exc:
+        raise _problem(exc) from exc

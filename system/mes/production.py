@@ -1,0 +1,99 @@
+"""Production: a job per confirmed order, the operator's actions on it, and cancellation before production."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from prometheus_client import Counter
+
+from system.kernel.auth import Principal
+from system.kernel.messaging.catalogue import OrderCancelled, OrderConfirmed, ProductionEvent
+from system.kernel.messaging.consumer import PermanentError
+from system.kernel.messaging.envelope import Envelope
+from system.mes.domain import JobState, OrderStage, PricingState, ProductionJob
+from system.mes.ports import UnitOfWork, UowFactory
+
+log = logging.getLogger(__name__)
+SOURCE = "mes"
+ACTIONS_DONE = Counter("mes_operator_actions_total", "Operator actions on production jobs", ["action"])
+
+
+class NotFound(LookupError):
+    """No such production job."""
+
+
+class Forbidden(PermissionError):
+    """Only operators work on production jobs."""
+
+
+async def order_confirmed(tx: UnitOfWork, envelope: Envelope, payload: OrderConfirmed) -> None:
+    """The customer accepted the quote: queue one production job for the order."""
+    order = await tx.orders.get(payload.order_id, for_update=True)
+    if order is None:
+        raise PermanentError(f"order {payload.order_id} was confirmed but never placed here")
+    if order.stage is OrderStage.CONFIRMED:
+        return  # already queued
+    if order.stage is not OrderStage.PRICED:
+        raise PermanentError(f"order {order.id} is {order.stage.value} in MES; it cannot be confirmed")
+    order.stage = OrderStage.CONFIRMED
+    await tx.orders.save(order)
+    await tx.production.add(ProductionJob(id=uuid.uuid4(), order_id=order.id, lines=order.lines))
+    log.info("production job queued", extra={"order_id": str(order.id)})
+
+
+async def order_cancelled(tx: UnitOfWork, envelope: Envelope, payload: OrderCancelled) -> None:
+    """Stop everything for the order: pending pricing jobs and a production job that has not started."""
+    order = await tx.orders.get(payload.order_id, for_update=True)
+    if order is None or order.stage is OrderStage.CANCELLED:
+        return  # cancelled before MES heard of it (nothing to stop), or a repeat
+    order.stage = OrderStage.CANCELLED
+    await tx.orders.save(order)
+    for job in await tx.pricing.for_order(order.id, for_update=True):
+        if job.state is PricingState.PENDING:
+            job.state = PricingState.CANCELLED
+            await tx.pricing.save(job)
+    for production_job in await tx.production.for_order(order.id, for_update=True):
+        if production_job.state is not JobState.QUEUED:
+            raise PermanentError(f"order {order.id} cancelled after production started ({production_job.state.value})")
+        production_job.state = JobState.CANCELLED
+        await tx.production.save(production_job)
+    log.info("order cancelled in MES", extra={"order_id": str(order.id)})
+
+
+async def act(principal: Principal, job_id: uuid.UUID, action: str, *, uow: UowFactory) -> ProductionJob:
+    """An operator advances a production job; the CRM hears about it through the outbox."""
+    _operator(principal)
+    async with uow() as tx:
+        job = await tx.production.get(job_id, for_update=True)
+        if job is None:
+            raise NotFound(f"no production job {job_id}")
+        event = job.act(action)  # InvalidAction if the state does not allow it
+        await tx.production.save(job)
+        if event is not None:
+            note = f"attempt {job.attempts}" if action in ("start", "qc-fail") else ""
+            payload = ProductionEvent(order_id=job.order_id, job_id=job.id, note=note)
+            await tx.publish(Envelope.wrap(payload, type=event, producer=SOURCE, correlation_id=str(job.order_id)))
+    ACTIONS_DONE.labels(action).inc()
+    log.info("production job %s", action, extra={"order_id": str(job.order_id), "job_id": str(job.id)})
+    return job
+
+
+async def jobs(principal: Principal, state: JobState | None, *, uow: UowFactory) -> list[ProductionJob]:
+    _operator(principal)
+    async with uow() as tx:
+        return await tx.production.in_state(state.value if state else None)
+
+
+async def job(principal: Principal, job_id: uuid.UUID, *, uow: UowFactory) -> ProductionJob:
+    _operator(principal)
+    async with uow() as tx:
+        found = await tx.production.get(job_id)
+    if found is None:
+        raise NotFound(f"no production job {job_id}")
+    return found
+
+
+def _operator(principal: Principal) -> None:
+    if not principal.is_operator:
+        raise Forbidden("only operators work on production jobs")

@@ -1,0 +1,107 @@
+"""In-memory unit of work and File Service for the CRM use cases."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from system.crm.domain import Account, Order, State, TimelineEntry
+from system.crm.ports import FileInfo
+from system.kernel.messaging.envelope import Envelope
+
+
+@dataclass
+class FakeAccounts:
+    rows: dict[uuid.UUID, tuple[Account, str]] = field(default_factory=dict)
+
+    async def get(self, account_id: uuid.UUID) -> Account | None:
+        found = self.rows.get(account_id)
+        return found[0] if found else None
+
+    async def by_email(self, email: str) -> tuple[Account, str] | None:
+        return next((r for r in self.rows.values() if r[0].email == email), None)
+
+    async def upsert(self, account: Account, password_hash: str) -> None:
+        self.rows[account.id] = (account, password_hash)
+
+
+@dataclass
+class FakeOrders:
+    rows: dict[uuid.UUID, Order] = field(default_factory=dict)
+    timelines: dict[uuid.UUID, list[TimelineEntry]] = field(default_factory=dict)
+
+    async def add(self, order: Order) -> None:
+        await self.save(order)
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+        return copy.deepcopy(self.rows.get(order_id))
+
+    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> Order | None:
+        found = [o for o in self.rows.values() if o.customer_id == customer_id and o.idempotency_key == key]
+        return copy.deepcopy(found[0]) if found else None
+
+    async def save(self, order: Order) -> None:
+        self.timelines.setdefault(order.id, []).extend(order.timeline)
+        order.timeline = []
+        self.rows[order.id] = copy.deepcopy(order)
+
+    async def find(self, customer_id: uuid.UUID | None, state: State | None, limit: int = 100) -> list[Order]:
+        return [o for o in self.rows.values() if customer_id in (None, o.customer_id) and state in (None, o.state)]
+
+    async def stuck(self, now: datetime, limit: int = 500) -> list[Order]:
+        return [o for o in self.rows.values() if o.is_stuck(now)]
+
+    async def timeline(self, order_id: uuid.UUID) -> list[TimelineEntry]:
+        return list(self.timelines.get(order_id, []))
+
+    async def count_by_state(self) -> dict[str, int]:
+        return {s.value: sum(1 for o in self.rows.values() if o.state is s) for s in State}
+
+
+@dataclass
+class FakeCrm:
+    accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    orders: FakeOrders = field(default_factory=FakeOrders)
+    published: list[Envelope] = field(default_factory=list)
+
+    def of_type(self, type_: str) -> list[Envelope]:
+        return [e for e in self.published if e.type == type_]
+
+
+class FakeUow:
+    def __init__(self, db: FakeCrm) -> None:
+        self.db = db
+        self.accounts = copy.deepcopy(db.accounts)
+        self.orders = copy.deepcopy(db.orders)
+        self.outbox: list[Envelope] = []
+
+    async def publish(self, *envelopes: Envelope) -> None:
+        self.outbox.extend(envelopes)
+
+
+def uow_factory(db: FakeCrm):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def uow() -> AsyncIterator[FakeUow]:
+        tx = FakeUow(db)
+        yield tx  # an exception skips the commit below: a rollback
+        db.accounts, db.orders = tx.accounts, tx.orders
+        db.published.extend(tx.outbox)
+
+    return uow
+
+
+@dataclass
+class FakeFiles:
+    known: dict[uuid.UUID, FileInfo] = field(default_factory=dict)
+
+    def add(self, filename: str = "part.stl") -> uuid.UUID:
+        file_id = uuid.uuid4()
+        self.known[file_id] = FileInfo(file_id, filename, uuid.uuid4().hex * 2)
+        return file_id
+
+    async def describe(self, file_id: uuid.UUID) -> FileInfo | None:
+        return self.known.get(file_id)

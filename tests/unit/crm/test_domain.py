@@ -1,0 +1,58 @@
+"""The order lifecycle: every allowed transition works, every other one is refused."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from system.crm.domain import STUCK_AFTER, TRANSITIONS, InvalidTransition, Order, State
+
+ALLOWED = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
+FORBIDDEN = sorted(set(itertools.product(State, State)) - ALLOWED)
+
+
+def order_in(state: State) -> Order:
+    order = Order(id=uuid.uuid4(), customer_id=uuid.uuid4(), lines=[])
+    order.state = state
+    return order
+
+
+def test_the_lifecycle_is_the_agreed_one() -> None:
+    happy = [State.PRICING, State.QUOTED, State.CONFIRMED, State.IN_PRODUCTION, State.QUALITY_CHECK, State.SHIPPED]
+    assert all((a, b) in ALLOWED for a, b in itertools.pairwise([*happy, State.DELIVERED]))
+    assert {(State.QUALITY_CHECK, State.QC_FAILED), (State.QC_FAILED, State.IN_PRODUCTION)} <= ALLOWED
+    cancellable = {a for a, b in ALLOWED if b is State.CANCELLED}
+    assert cancellable == {State.PRICING, State.QUOTED, State.PRICING_FAILED, State.CONFIRMED}
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
+def test_an_allowed_transition_moves_the_order_and_is_recorded(current: State, target: State) -> None:
+    order = order_in(current)
+    order.transition(target, source="test", note="why")
+    assert order.state is target
+    assert [(e.state, e.source, e.note) for e in order.timeline] == [(target, "test", "why")]
+
+
+@pytest.mark.parametrize(("current", "target"), FORBIDDEN)
+def test_a_forbidden_transition_is_refused_and_changes_nothing(current: State, target: State) -> None:
+    order = order_in(current)
+    with pytest.raises(InvalidTransition):
+        order.transition(target, source="test")
+    assert order.state is current and order.timeline == []
+
+
+def test_customers_may_confirm_only_a_quote_and_cancel_only_before_production() -> None:
+    assert order_in(State.QUOTED).allowed_actions() == ("confirm", "cancel")
+    assert order_in(State.PRICING).allowed_actions() == ("cancel",)
+    assert order_in(State.IN_PRODUCTION).allowed_actions() == ()
+
+
+def test_an_order_is_stuck_once_it_overstays_its_state() -> None:
+    order = order_in(State.PRICING)
+    limit = STUCK_AFTER[State.PRICING]
+    assert not order.is_stuck(order.state_since + limit - timedelta(seconds=1))
+    assert order.is_stuck(order.state_since + limit + timedelta(seconds=1))
+    assert not order_in(State.DELIVERED).is_stuck(order.state_since + timedelta(days=365))
