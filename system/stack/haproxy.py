@@ -66,7 +66,7 @@ class HAProxy:
             "  http-request use-service prometheus-exporter if { path /metrics }",
             "",
         ]
-        for spec in self.services:
+        for spec in [s_ for s_ in self.services if s_.http]:
             lines += [
                 f"listen {spec.name}",
                 f"  bind 127.0.0.1:{spec.port(s)}",
@@ -80,7 +80,7 @@ class HAProxy:
             ]
             lines += [
                 f"  server {spec.name}{r + 1} 127.0.0.1:{spec.replica_port(s, r)}"
-                for r in range(self.replicas.get(spec.name, 1))
+                for r in range(self.replicas.get(spec.name, spec.default_replicas))
             ]
             lines.append("")
         return "\n".join(lines)

@@ -151,10 +151,11 @@ class ManagedProcess:
         self.pidfile.unlink(missing_ok=True)
 
     def kill(self) -> None:
-        """SIGKILL the process group at once (fault injection)."""
+        """SIGKILL the process group at once (fault injection); return once it is gone."""
         pid = self.pid
         if pid is not None:
             _signal_group(pid, signal.SIGKILL)
+            wait_until(lambda: not self.running(), timeout=10, what=f"{self.name} (pid {pid}) to die")
 
 
 def _signal_group(pid: int, sig: int) -> None:

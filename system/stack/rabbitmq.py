@@ -103,6 +103,21 @@ class RabbitNode:
         )
         self.ctl("await_startup", "--timeout", str(int(START_TIMEOUT)), timeout=START_TIMEOUT + 10)
 
+    def boot(self, attempts: int = 3) -> None:
+        """Await start-up, restarting the node if it died while booting.
+
+        RabbitMQ 3.10 nodes restarted together sometimes die syncing feature flags with a peer that is still
+        booting (`incompatible_feature_flags`, badrpc); started again a moment later, they join fine.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                self.await_startup()
+                return
+            except StackError:
+                if self.process.running() or attempt == attempts:
+                    raise
+            self.start()
+
     def stop(self) -> None:
         """Stop the node cleanly; kill it if it does not stop in time."""
         if self.beam_pid is not None:
@@ -158,7 +173,7 @@ class RabbitCluster:
         for node in self.nodes:
             node.start()
         with ThreadPoolExecutor(len(self.nodes)) as pool:
-            list(pool.map(lambda n: n.await_startup(), self.nodes))
+            list(pool.map(lambda n: n.boot(), self.nodes))
         for node in self.nodes[1:]:
             self._join(node)
         wait_until(

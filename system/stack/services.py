@@ -1,10 +1,11 @@
-"""Our own services as processes: N uvicorn replicas each (behind HAProxy), plus background workers."""
+"""Our own services as processes: N uvicorn replicas each (behind HAProxy), or N worker processes."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
@@ -35,6 +36,14 @@ def _crm_env(s: StackSettings) -> dict[str, str]:
     }
 
 
+def _pricing_env(s: StackSettings) -> dict[str, str]:
+    return {
+        "PRICING_AMQP_URL": s.amqp_url,
+        "PRICING_FILES_URL": s.url(s.files_port),
+        "PRICING_CACHE_DIR": str(s.state_dir / "pricing-cache"),
+    }
+
+
 def _mes_env(s: StackSettings) -> dict[str, str]:
     return {
         "MES_DATABASE_URL": s.database_url("mes"),
@@ -45,22 +54,36 @@ def _mes_env(s: StackSettings) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """How to run one service: its ASGI app, database, frontend port and environment."""
+    """How to run one service: an ASGI app behind HAProxy, or a worker command; its database and environment."""
 
     name: str
-    app: str  # "module:factory" for uvicorn --factory
+    app: str | None  # "module:factory" for uvicorn --factory; None for a worker without an HTTP API
     database: str | None
-    port_field: str  # the StackSettings field holding the public (HAProxy) port
+    port_field: str | None  # the StackSettings field holding the public (HAProxy) port, for apps
     index: int  # position, so every replica of every service gets its own fixed port
     env: EnvFactory
     migrations: str | None = None  # package holding the Alembic scripts
-    workers: dict[str, list[str]] = field(default_factory=dict)  # extra processes: name -> argv
+    command: tuple[str, ...] = ()  # a worker's `python` arguments
+    port_env: str | None = None  # a worker's variable that receives its own port (for /metrics)
+    default_replicas: int = 1
+
+    @property
+    def http(self) -> bool:
+        return self.app is not None
 
     def port(self, s: StackSettings) -> int:
+        assert self.port_field is not None, f"{self.name} has no public port"
         return int(getattr(s, self.port_field))
 
     def replica_port(self, s: StackSettings, replica: int) -> int:
         return s.service_base_port + self.index * 100 + replica
+
+    def argv(self, s: StackSettings, replica: int) -> list[str]:
+        if self.app is None:
+            return [sys.executable, *self.command]
+        port = str(self.replica_port(s, replica))
+        return [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
+                "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
 
 
 SERVICES: list[ServiceSpec] = [
@@ -91,6 +114,17 @@ SERVICES: list[ServiceSpec] = [
         env=_mes_env,
         migrations="system.mes.migrations",
     ),
+    ServiceSpec(
+        name="pricing",
+        app=None,
+        database=None,
+        port_field=None,
+        index=3,
+        env=_pricing_env,
+        command=("-m", "system.pricing", "--concurrency", "1"),
+        port_env="PRICING_METRICS_PORT",
+        default_replicas=2,
+    ),
 ]
 
 
@@ -100,7 +134,7 @@ def service(name: str) -> ServiceSpec:
 
 
 class ServiceReplicas:
-    """The replicas and workers of one service."""
+    """The N replicas of one service (uvicorn processes, or worker processes)."""
 
     def __init__(self, settings: StackSettings, spec: ServiceSpec, replicas: int = 1) -> None:
         self.settings = settings
@@ -110,73 +144,57 @@ class ServiceReplicas:
         self.replicas = [
             ManagedProcess(
                 name=f"{spec.name}-{r + 1}",
-                argv=[
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    spec.app,
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(spec.replica_port(settings, r)),
-                    "--no-access-log",
-                    "--timeout-graceful-shutdown",
-                    "10",
-                ],
+                argv=spec.argv(settings, r),
                 run_dir=settings.run_dir,
                 log_dir=settings.log_dir,
-                env={**env, "SERVICE_INSTANCE": f"{spec.name}-{r + 1}"},
+                env={
+                    **env,
+                    "SERVICE_INSTANCE": f"{spec.name}-{r + 1}",
+                    **({spec.port_env: str(spec.replica_port(settings, r))} if spec.port_env else {}),
+                },
             )
             for r in range(replicas)
         ]
-        self.workers = [
-            ManagedProcess(
-                name=f"{spec.name}-{w}",
-                argv=[sys.executable, *argv],
-                run_dir=settings.run_dir,
-                log_dir=settings.log_dir,
-                env=env,
-            )
-            for w, argv in spec.workers.items()
-        ]
 
     def _ready(self, replica: int) -> bool:
-        url = f"http://127.0.0.1:{self.spec.replica_port(self.settings, replica)}/readyz"
+        path = "/readyz" if self.spec.http else "/metrics"
+        url = f"http://127.0.0.1:{self.spec.replica_port(self.settings, replica)}{path}"
         return httpx.get(url, timeout=2).status_code == 200
 
     def up(self) -> None:
-        """Start missing replicas and workers; wait until every replica is ready."""
-        for proc in [*self.replicas, *self.workers]:
+        """Start missing replicas; wait until every replica is ready."""
+        for proc in self.replicas:
             proc.start()
         for r, proc in enumerate(self.replicas):
             wait_until(
-                lambda r=r: self._ready(r),  # type: ignore[misc]
+                functools.partial(self._ready, r),
                 process=proc,
                 timeout=60,
-                what=f"{proc.name} /readyz (see {proc.logfile})",
+                what=f"{proc.name} ready (see {proc.logfile})",
             )
 
     def wait_frontend(self) -> None:
         """Wait until HAProxy routes to a ready replica (it marks servers up only after a passing check)."""
+        if not self.spec.http:
+            return
         url = f"http://127.0.0.1:{self.spec.port(self.settings)}/readyz"
         wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, timeout=30, what=f"{url} through HAProxy")
 
     def down(self) -> None:
-        for proc in [*self.replicas, *self.workers]:
+        for proc in self.replicas:
             proc.stop()
 
     def health(self) -> list[tuple[str, bool, str]]:
-        """One row per replica (readiness) and per worker (running)."""
+        """One row per replica: running and ready (workers: serving /metrics)."""
         rows = []
         for r, proc in enumerate(self.replicas):
             try:
                 ok = proc.running() and self._ready(r)
             except httpx.HTTPError:
                 ok = False
-            rows.append((proc.name, ok, f":{self.spec.replica_port(self.settings, r)}"))
-        rows += [(w.name, w.running(), "worker") for w in self.workers]
+            kind = "" if self.spec.http else "worker, metrics "
+            rows.append((proc.name, ok, f"{kind}:{self.spec.replica_port(self.settings, r)}"))
         return rows
 
     def processes(self) -> list[ManagedProcess]:
-        return [*self.replicas, *self.workers]
+        return list(self.replicas)

@@ -45,8 +45,6 @@ class StackSettings(BaseSettings):
     mes_port: int = 8030
     shop_port: int = 8000
     service_base_port: int = 18000
-    pricing_workers: int = 2
-    pricing_metrics_base_port: int = 19100
     # Shared by the services to sign and check bearer tokens; a fixed value is fine for a local stack only.
     auth_secret: str = "local-stack-secret-change-me-0123456789"
 

@@ -41,7 +41,9 @@ class Stack:
         self.rabbitmq = RabbitCluster(self.settings)
         self.s3 = CephS3(self.settings)
         self.haproxy = HAProxy(self.settings, SERVICES, self.replicas)
-        self.services = [ServiceReplicas(self.settings, s, self.replicas.get(s.name, 1)) for s in SERVICES]
+        self.services = [
+            ServiceReplicas(self.settings, s, self.replicas.get(s.name, s.default_replicas)) for s in SERVICES
+        ]
 
     @property
     def _replicas_file(self):  # type: ignore[no-untyped-def]

@@ -125,14 +125,17 @@ class Consumer:
         return message, envelope, payload
 
     async def _handle_together(self, items: list[Item]) -> None:
+        outcomes = []
         async with self.inbox.transaction() as tx:
             fresh = await tx.claim_many(self.spec.name, [envelope for _, envelope, _ in items])
             for message, envelope, payload in items:
-                if envelope.message_id in fresh:
-                    fresh.discard(envelope.message_id)  # a second copy in the same batch is a duplicate
+                first = envelope.message_id in fresh
+                fresh.discard(envelope.message_id)  # a second copy in the same batch is a duplicate
+                if first:
                     await self._call(tx.conn, message, envelope, payload)
-        for message, envelope, _ in items:
-            await self._done(message, envelope, "processed")
+                outcomes.append("processed" if first else "duplicate")
+        for (message, envelope, _), outcome in zip(items, outcomes, strict=True):
+            await self._done(message, envelope, outcome)
 
     async def _handle_alone(self, item: Item) -> None:
         message, envelope, payload = item

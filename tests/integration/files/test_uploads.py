@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,32 +15,12 @@ import pytest
 from system.files.domain import object_key_for
 from system.stack.stack import Stack
 from tests.fixtures import meshes
+from tests.plugins.clients import upload
 
 
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    """The File Service through HAProxy, as every other service reaches it."""
-    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.files_port}", timeout=60) as client:
-        yield client
-
-
-def upload(api: httpx.Client, data: bytes, name: str = "part.stl", declared: int | None = None) -> httpx.Response:
-    """The whole client side: ask for URLs, PUT the bytes (in parts if told to), complete."""
-    started = api.post("/files/uploads", json={"filename": name, "size": len(data) if declared is None else declared})
-    if started.status_code != 201:
-        return started
-    ticket = started.json()
-    parts = []
-    if ticket["url"] is not None:
-        httpx.put(ticket["url"], content=data, timeout=60).raise_for_status()
-    else:
-        size = ticket["part_size"]
-        for part in ticket["parts"]:
-            n = part["part_number"]
-            put = httpx.put(part["url"], content=data[(n - 1) * size : n * size], timeout=60)
-            put.raise_for_status()
-            parts.append({"part_number": n, "etag": put.headers["etag"]})
-    return api.post(ticket["complete_url"], json={"parts": parts})
+@pytest.fixture
+def api(files_api: httpx.Client) -> httpx.Client:
+    return files_api
 
 
 def object_keys(stack: Stack, prefix: str) -> list[str]:

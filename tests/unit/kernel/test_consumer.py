@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from system.kernel.messaging.catalogue import OrderCancelled
 from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER, Consumer, PermanentError
@@ -149,6 +150,22 @@ async def test_a_batch_shares_one_transaction_and_acks_every_message() -> None:
     assert sorted(h.inbox.effects) == [f"r{i}" for i in range(5)], "the copy of r0 in the same batch is a duplicate"
     assert all(m.acked for m in msgs)
     assert {m.effects_at_ack for m in msgs} == {5}, "acks come after the one commit"
+
+
+def consumed(outcome: str) -> float:
+    return REGISTRY.get_sample_value(
+        "messages_consumed_total", {"queue": SPEC.name, "type": "order.cancelled", "outcome": outcome}
+    ) or 0.0
+
+
+async def test_duplicates_are_counted_as_duplicates_alone_and_in_a_batch() -> None:
+    h = Harness()
+    first, second = envelope("a"), envelope("b")
+    await h.deliver(first.to_bytes())
+    before = (consumed("processed"), consumed("duplicate"))
+    await h.deliver_batch([first.to_bytes(), second.to_bytes(), second.to_bytes()])
+    await h.deliver(second.to_bytes())
+    assert (consumed("processed") - before[0], consumed("duplicate") - before[1]) == (1, 3)
 
 
 async def test_one_failing_message_in_a_batch_only_decides_its_own_fate() -> None:

@@ -1,0 +1,120 @@
+"""The order flow end to end over HTTP and RabbitMQ: upload, price (worker pool), confirm, produce, deliver."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from tests.fixtures import meshes
+from tests.integration.flow.conftest import line
+from tests.plugins.clients import upload
+
+HAPPY = ["pricing", "quoted", "confirmed", "in_production", "quality_check", "qc_failed", "in_production",
+         "quality_check", "shipped", "delivered"]  # fmt: skip
+
+
+def test_an_order_goes_from_upload_to_delivered_with_a_reprint(
+    crm_api: httpx.Client, mes_api: httpx.Client, b2b: dict[str, str], operator: dict[str, str],
+    model: Any, place: Any, reach: Any, production_job: Any,
+) -> None:  # fmt: skip
+    order = place(b2b, line(model(25.0 + np.random.rand())))
+    quoted = reach(b2b, order["id"], "quoted")
+    assert Decimal(quoted["total_price"]) > 0 and quoted["lines"][0]["unit_price"] is not None
+    assert quoted["allowed_actions"] == ["confirm", "cancel"]
+    assert crm_api.post(f"/orders/{order['id']}/confirm", headers=b2b).json()["state"] == "confirmed"
+    job = production_job(order["id"])
+    for action, state in [("start", "in_production"), ("complete", "quality_check"), ("qc-fail", "qc_failed"),
+                          ("start", "in_production"), ("complete", "quality_check"), ("qc-pass", None),
+                          ("ship", "shipped")]:  # fmt: skip
+        response = mes_api.post(f"/production-jobs/{job['id']}/{action}", headers=operator)
+        assert response.status_code == 200, response.text
+        if state:
+            reach(b2b, order["id"], state)
+    assert mes_api.post(f"/production-jobs/{job['id']}/ship", headers=operator).status_code == 409
+    assert crm_api.post(f"/orders/{order['id']}/deliver", headers=operator).json()["state"] == "delivered"
+    timeline = crm_api.get(f"/orders/{order['id']}/timeline", headers=b2b).json()["items"]
+    assert [e["state"] for e in timeline] == HAPPY
+    from_mes = [e for e in timeline if e["source"] == "mes"]
+    assert from_mes and all(e["message_id"] and e["trace_id"] for e in from_mes)
+
+
+def test_the_b2b_contract_discount_lowers_the_price(
+    b2b: dict[str, str], b2c: dict[str, str], model: Any, place: Any, reach: Any
+) -> None:
+    file = model(30.0 + np.random.rand())
+    business = reach(b2b, place(b2b, line(file))["id"], "quoted")
+    consumer = reach(b2c, place(b2c, line(file))["id"], "quoted")
+    assert Decimal(business["total_price"]) < Decimal(consumer["total_price"])
+
+
+def test_a_multi_line_order_is_quoted_only_with_every_line_priced(
+    crm_api: httpx.Client, b2c: dict[str, str], model: Any, place: Any, reach: Any
+) -> None:
+    lines = [line(model(10.0 + n + np.random.rand()), quantity=n + 1) for n in range(3)]
+    order = place(b2c, *lines)
+    quoted = reach(b2c, order["id"], "quoted")
+    totals = [Decimal(item["total_price"]) for item in quoted["lines"]]
+    assert len(totals) == 3 and all(t > 0 for t in totals) and sum(totals) == Decimal(quoted["total_price"])
+    states = [e["state"] for e in crm_api.get(f"/orders/{order['id']}/timeline", headers=b2c).json()["items"]]
+    assert states == ["pricing", "quoted"]
+
+
+def test_cancelling_before_production_stops_the_order_in_mes(
+    crm_api: httpx.Client, mes_api: httpx.Client, b2c: dict[str, str], operator: dict[str, str],
+    model: Any, place: Any, reach: Any,
+) -> None:  # fmt: skip
+    order = place(b2c, line(model(12.0 + np.random.rand())))
+    reach(b2c, order["id"], "quoted")
+    cancelled = crm_api.post(f"/orders/{order['id']}/cancel", json={"reason": "found a cheaper part"}, headers=b2c)
+    assert cancelled.json()["state"] == "cancelled" and cancelled.json()["allowed_actions"] == []
+    assert crm_api.post(f"/orders/{order['id']}/confirm", headers=b2c).status_code == 409
+    jobs = mes_api.get("/production-jobs", headers=operator).json()["items"]
+    assert all(j["order_id"] != order["id"] for j in jobs)
+
+
+def test_a_broken_mesh_ends_in_pricing_failed_with_a_readable_reason(
+    files_api: httpx.Client, b2c: dict[str, str], place: Any, reach: Any, tmp_path: Path
+) -> None:
+    flat = meshes.cube_triangles(20.0 + np.random.rand()) * np.array([1.0, 1.0, 0.0])  # squashed: no volume
+    stored = upload(files_api, meshes.write_binary_stl(tmp_path / "flat.stl", flat).read_bytes(), "flat.stl")
+    assert stored.status_code == 201, stored.text
+    order = place(b2c, line(stored.json()))
+    failed = reach(b2c, order["id"], "pricing_failed")
+    assert failed["failure_reasons"] and "volume" in failed["failure_reasons"][0]
+    assert failed["allowed_actions"] == ["cancel"]
+
+
+def test_an_incompatible_material_and_process_is_explained(
+    b2c: dict[str, str], model: Any, place: Any, reach: Any
+) -> None:
+    order = place(b2c, line(model(15.0 + np.random.rand()), material="resin", process="fdm"))
+    failed = reach(b2c, order["id"], "pricing_failed")
+    assert "resin" in failed["failure_reasons"][0].lower()
+
+
+def test_customers_see_only_their_own_orders(
+    crm_api: httpx.Client, b2b: dict[str, str], b2c: dict[str, str], model: Any, place: Any, reach: Any
+) -> None:
+    order = place(b2b, line(model(14.0 + np.random.rand())))
+    reach(b2b, order["id"], "quoted")
+    for method, path in [("GET", ""), ("GET", "/timeline"), ("POST", "/confirm"), ("POST", "/cancel")]:
+        response = crm_api.request(method, f"/orders/{order['id']}{path}", headers=b2c)
+        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert all(o["id"] != order["id"] for o in crm_api.get("/orders", headers=b2c).json()["items"])
+    assert crm_api.get(f"/orders/{order['id']}", headers=b2b).json()["state"] == "quoted"
+    assert crm_api.get("/orders/stuck", headers=b2c).status_code == 403
+
+
+def test_an_unknown_file_or_a_bad_request_is_a_clear_4xx(crm_api: httpx.Client, b2c: dict[str, str]) -> None:
+    unknown = crm_api.post(
+        "/orders", json={"lines": [line({"id": "00000000-0000-4000-8000-000000000000"})]}, headers=b2c
+    )
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown-file"
+    for body in [{}, {"lines": []}, {"lines": [{"file_id": "x"}]}]:
+        assert crm_api.post("/orders", json=body, headers=b2c).status_code == 422
+    assert crm_api.get("/orders").status_code == 401
+    assert crm_api.get("/orders", headers={"Authorization": "Bearer forged"}).status_code == 401

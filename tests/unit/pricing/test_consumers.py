@@ -1,0 +1,184 @@
+"""The pricing handler run by the kernel Consumer: results published with confirms before the ack, retries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import REGISTRY
+
+from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, PricingProgress, PricingRequested
+from system.kernel.messaging.consumer import ATTEMPT_HEADER, Consumer
+from system.kernel.messaging.envelope import Envelope
+from system.kernel.messaging.inbox import StatelessInbox
+from system.kernel.messaging.queues import PRICING_REQUESTS
+from system.pricing.consumers import event_id, handlers
+from system.pricing.ports import FilesUnavailable, Progress
+from system.pricing.service import Memo, Outcome, price_line
+from tests.fixtures import meshes
+from tests.unit.kernel.fakes import FakePublisher
+from tests.unit.pricing.fakes import FakeModels, RecordingMessage, pricing_request
+
+
+@dataclass
+class ProgressRefusingPublisher(FakePublisher):
+    """A broker that confirms everything except progress updates."""
+
+    async def publish(self, exchange: str, routing_key: str, body: bytes, **kwargs: Any) -> None:
+        if routing_key == "pricing.progress":
+            raise ConnectionError("no confirm")
+        await super().publish(exchange, routing_key, body, **kwargs)
+
+
+class Worker:
+    """One pricing worker as wired in app.py, with a fake broker and an in-memory File Service."""
+
+    def __init__(self, tmp_path: Path, publisher: FakePublisher | None = None) -> None:
+        self.models = FakeModels()
+        self.publisher = publisher or FakePublisher()
+        self.cube_id, self.cube_sha = self.models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
+        memo = Memo()
+
+        async def price(request: PricingRequested, progress: Progress) -> Outcome:
+            return await price_line(
+                request, fetch_model=self.models.fetch, max_model_bytes=10_000_000, memo=memo, progress=progress
+            )
+
+        table = handlers(self.publisher, price)
+        self.consumer = Consumer(
+            PRICING_REQUESTS, StatelessInbox(), table, self.publisher, prefetch=1, batch_size=1, concurrency=1
+        )
+
+    def request_envelope(self, **line: Any) -> Envelope:
+        request = pricing_request(self.cube_id, self.cube_sha, **line)
+        return Envelope.wrap(request, type="pricing.requested", producer="mes", correlation_id=str(request.order_id))
+
+    async def deliver(self, envelope: Envelope, headers: dict[str, Any] | None = None) -> RecordingMessage:
+        message = RecordingMessage(
+            body=envelope.to_bytes(),
+            headers=headers or {},
+            message_id=str(envelope.message_id),
+            type=envelope.type,
+            publisher=self.publisher,
+        )
+        await self.consumer.process([message])  # type: ignore[list-item]
+        return message
+
+    def events(self) -> list[Envelope]:
+        return [Envelope.from_bytes(p.body) for p in self.publisher.sent if p.exchange == "pricing.events"]
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield exporter
+    exporter.shutdown()
+
+
+def jobs(outcome: str) -> float:
+    return REGISTRY.get_sample_value("pricing_jobs_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_priced_line_is_published_as_completed_before_the_request_is_acked(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    incoming = worker.request_envelope()
+    before = jobs("completed")
+    message = await worker.deliver(incoming)
+    progress_40, progress_90, result = worker.events()
+    assert [p.routing_key for p in worker.publisher.sent] == [
+        "pricing.progress",
+        "pricing.progress",
+        "pricing.completed",
+    ]
+    assert [PricingProgress.model_validate(e.payload).percent for e in (progress_40, progress_90)] == [40.0, 90.0]
+    completed = PricingCompleted.model_validate(result.payload)
+    request = PricingRequested.model_validate(incoming.payload)
+    assert (completed.job_id, completed.line_id, str(completed.total_price)) == (
+        request.job_id,
+        request.line.line_id,
+        "63.96",
+    )
+    assert (result.type, result.producer, result.correlation_id) == (
+        "pricing.completed",
+        "pricing",
+        str(request.order_id),
+    )
+    assert result.causation_id == incoming.message_id
+    assert message.acked and message.published_at_ack == 3, "the result is confirmed before the ack"
+    assert jobs("completed") - before == 1
+
+
+async def test_an_unpriceable_line_is_published_as_failed_with_its_reason(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    before = jobs("failed")
+    message = await worker.deliver(worker.request_envelope(material="resin", process="sls"))
+    [result] = [e for e in worker.events() if e.type != "pricing.progress"]
+    assert worker.publisher.sent[-1].routing_key == "pricing.failed"
+    assert PricingFailed.model_validate(result.payload).reason.startswith("resin cannot be printed with SLS")
+    assert message.acked and jobs("failed") - before == 1
+
+
+async def test_a_transient_failure_publishes_nothing_and_goes_to_the_first_retry_queue(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    worker.models.failure = FilesUnavailable("File Service answered 503")
+    before = jobs("error")
+    message = await worker.deliver(worker.request_envelope())
+    [retry] = worker.publisher.sent
+    assert (retry.exchange, retry.routing_key) == ("", "pricing.requests.retry.1000ms")
+    assert retry.headers[ATTEMPT_HEADER] == 1 and "File Service answered 503" in retry.headers["x-last-error"]
+    assert message.acked and jobs("error") - before == 1
+
+    worker.models.failure = None  # the File Service is back when the retry comes round
+    await worker.deliver(Envelope.from_bytes(retry.body), retry.headers)
+    assert worker.publisher.sent[-1].routing_key == "pricing.completed"
+
+
+async def test_a_redelivered_job_gives_the_same_result_under_the_same_message_id(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    incoming = worker.request_envelope()
+    await worker.deliver(incoming)
+    await worker.deliver(incoming)
+    first, second = [e for e in worker.events() if e.type == "pricing.completed"]
+    assert first.message_id == second.message_id == event_id(uuid.UUID(incoming.payload["job_id"]), "pricing.completed")
+    assert first.payload == second.payload
+
+
+async def test_when_the_result_is_not_confirmed_the_request_is_not_acked(tmp_path: Path) -> None:
+    worker = Worker(tmp_path, FakePublisher(failing=True))
+    message = await worker.deliver(worker.request_envelope())
+    assert message.nacked and not message.acked, "the broker redelivers it; no result is lost"
+
+
+async def test_unconfirmed_progress_does_not_fail_the_job(tmp_path: Path) -> None:
+    worker = Worker(tmp_path, ProgressRefusingPublisher())
+    message = await worker.deliver(worker.request_envelope())
+    assert [p.routing_key for p in worker.publisher.sent] == ["pricing.completed"]
+    assert message.acked
+
+
+async def test_each_job_has_a_span_and_the_result_carries_its_trace_context(
+    tmp_path: Path, spans: InMemorySpanExporter
+) -> None:
+    worker = Worker(tmp_path)
+    incoming = worker.request_envelope()
+    await worker.deliver(incoming)
+    [job] = [s for s in spans.get_finished_spans() if s.name == "pricing.job"]
+    assert job.attributes is not None
+    assert job.attributes["pricing.job.id"] == incoming.payload["job_id"]
+    assert job.attributes["pricing.outcome"] == "completed"
+    assert job.context is not None
+    traceparent = worker.publisher.sent[-1].headers["traceparent"]
+    assert traceparent.split("-")[1:3] == [format(job.context.trace_id, "032x"), format(job.context.span_id, "016x")]
