@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup up down status test test-unit test-integration lint bench-messaging clean
+.PHONY: setup up down status test test-unit test-integration lint bench-messaging clean gate report bench-flow
 
 setup:
 	@scripts/setup.sh
@@ -29,12 +29,28 @@ test-integration: setup
 	$(PYTEST) tests/integration
 
 lint: setup
-	.venv/bin/ruff check system tests load
-	.venv/bin/ruff format --check system tests load
+	.venv/bin/ruff check system tests load pipelines
+	.venv/bin/ruff format --check system tests load pipelines
 	.venv/bin/mypy
+
+bench-flow: setup
+	$(PY) -m load.bench.flow
 
 bench-messaging: setup
 	$(PY) -m load.bench.messaging
 
 clean: down
 	rm -rf .stack
+
+# The release gate on this machine: set-up, the stack (started only if not up, then stopped again), the
+# profile's suites, the Allure report, the verdict: exit 0 GO, 1 NO-GO, 2 the gate could not run.
+# PROFILE=pr|release|nightly; TARGET=URL judges an already running environment instead of the local stack;
+# RUN_ID names the run folder under reports/runs/ (CI does). The wall time in gate.md includes the set-up.
+PROFILE ?= release
+gate:
+	@start=$$(date +%s.%N); scripts/setup.sh && QA_WALL_START=$$start $(PY) -m pipelines gate --profile $(PROFILE) \
+		$(if $(TARGET),--target $(TARGET)) $(if $(RUN_ID),--run-id $(RUN_ID)) $(if $(REPORT_URL),--report-url $(REPORT_URL))
+
+# The Allure report of the latest run (SERVE=1 serves it on http://127.0.0.1:8088/).
+report: setup
+	$(PY) -m pipelines report $(if $(SERVE),--serve)

@@ -36,4 +36,20 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e '.[test,dev]'
   touch "$stamp"
 fi
+
+# Release gate: the Allure 2 command line (npm allure-commandline, runs on Java 17) builds the HTML report
+# offline; it goes to .tools/ (git-ignored) and is installed only when missing or of another version.
+ALLURE_VERSION=2.46.1
+gate_missing=()
+command -v java >/dev/null || gate_missing+=(openjdk-17-jre-headless)
+command -v npm >/dev/null || gate_missing+=(npm)
+if [ "${#gate_missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${gate_missing[*]}"
+  $SUDO apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${gate_missing[@]}"
+fi
+if ! grep -qs "\"version\": \"$ALLURE_VERSION\"" .tools/node_modules/allure-commandline/package.json; then
+  echo "setup: installing the Allure command line $ALLURE_VERSION"
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error "allure-commandline@$ALLURE_VERSION"
+fi
 echo "setup: ok"

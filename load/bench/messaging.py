@@ -7,14 +7,17 @@ Run with `make bench-messaging` (starts the stack if it is not up, and stops it 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 import uuid
+from typing import Any
 
 import aio_pika
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from system.kernel.db import make_engine
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack
 from tests.plugins.messaging_rig import Rig, metadata, poll
@@ -48,11 +51,19 @@ async def raw_publish_rate(url: str, count: int, window: int) -> float:
 
 
 async def end_to_end_rate(stack: Stack, count: int, chunk: int) -> tuple[float, int]:
-    """Messages/s from the first outbox insert to the last committed consumer effect; also the duplicates."""
+    """Messages/s from the first outbox insert to the last committed consumer effect; also the duplicates.
+
+    The consumer runs in its own process, as it does in production (the consuming service is not the
+    producing one); the producer's transactions and its relay share this process.
+    """
     async with scratch_database(stack, f"bench_{uuid.uuid4().hex[:8]}", metadata) as engine:
         rig = Rig(engine=engine, url=stack.settings.amqp_url, name=f"bench.{uuid.uuid4().hex[:8]}")
+        ready, done = multiprocessing.Event(), multiprocessing.Event()
+        db_url = engine.url.render_as_string(hide_password=False)
+        consumer = multiprocessing.Process(target=_consumer_process, args=(rig.url, db_url, rig.name, ready, done))
+        consumer.start()
         try:
-            await rig.start_consumer(prefetch=256)
+            await asyncio.to_thread(ready.wait, 60)
             await rig.start_relay(batch_size=500)
             started = time.perf_counter()
             for first in range(0, count, chunk):
@@ -62,7 +73,25 @@ async def end_to_end_rate(stack: Stack, count: int, chunk: int) -> tuple[float, 
             doubled = sum(n - 1 for n in (await rig.effects_per_seq()).values())
             return count / elapsed, doubled
         finally:
+            done.set()
+            await asyncio.to_thread(consumer.join, 30)
             await rig.close()
+
+
+def _consumer_process(url: str, db_url: str, name: str, ready: Any, done: Any) -> None:
+    """The consuming service: its own engine, connection and consumer, until told to stop."""
+
+    async def consume() -> None:
+        engine = make_engine(db_url, pool_size=20)
+        rig = Rig(engine=engine, url=url, name=name)
+        await rig.start_consumer(prefetch=256)
+        ready.set()
+        await asyncio.to_thread(done.wait)
+        assert rig.consumer is not None
+        await rig.consumer.stop()
+        await engine.dispose()
+
+    asyncio.run(consume())
 
 
 async def _reached(rig: Rig, count: int) -> bool:

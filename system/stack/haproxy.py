@@ -76,6 +76,7 @@ class HAProxy:
                 "  balance roundrobin",
                 "  option httpchk GET /healthz",
                 "  retry-on conn-failure empty-response 503",
+                "  http-reuse always",  # keep server-side connections warm across client connections
                 "  default-server check inter 1s fall 2 rise 1",
             ]
             lines += [

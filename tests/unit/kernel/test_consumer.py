@@ -153,9 +153,12 @@ async def test_a_batch_shares_one_transaction_and_acks_every_message() -> None:
 
 
 def consumed(outcome: str) -> float:
-    return REGISTRY.get_sample_value(
-        "messages_consumed_total", {"queue": SPEC.name, "type": "order.cancelled", "outcome": outcome}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "messages_consumed_total", {"queue": SPEC.name, "type": "order.cancelled", "outcome": outcome}
+        )
+        or 0.0
+    )
 
 
 async def test_duplicates_are_counted_as_duplicates_alone_and_in_a_batch() -> None:

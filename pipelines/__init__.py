@@ -1,0 +1,1 @@
+"""The release-quality platform: the `qa` command, suite runner, gate policy, Allure results and reports."""

@@ -1,0 +1,5 @@
+"""`python -m pipelines` is `qa`."""
+
+from pipelines.cli import app
+
+app(prog_name="qa")
