@@ -36,6 +36,16 @@ def _crm_env(s: StackSettings) -> dict[str, str]:
     }
 
 
+def _shop_env(s: StackSettings) -> dict[str, str]:
+    return {
+        "SHOP_CRM_URL": s.url(s.crm_port),
+        "SHOP_MES_URL": s.url(s.mes_port),
+        "SHOP_FILES_URL": s.url(s.files_port),
+        "SHOP_SESSION_SECRET": s.shop_session_secret,
+        "SHOP_PUBLIC_URL": s.url(s.shop_port),
+    }
+
+
 def _pricing_env(s: StackSettings) -> dict[str, str]:
     return {
         "PRICING_AMQP_URL": s.amqp_url,
@@ -124,6 +134,14 @@ SERVICES: list[ServiceSpec] = [
         command=("-m", "system.pricing", "--concurrency", "1"),
         port_env="PRICING_METRICS_PORT",
         default_replicas=2,
+    ),
+    ServiceSpec(
+        name="shop",
+        app="system.shop.app:create_app",
+        database=None,
+        port_field="shop_port",
+        index=4,
+        env=_shop_env,
     ),
 ]
 

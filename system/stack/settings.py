@@ -47,6 +47,7 @@ class StackSettings(BaseSettings):
     service_base_port: int = 18000
     # Shared by the services to sign and check bearer tokens; a fixed value is fine for a local stack only.
     auth_secret: str = "local-stack-secret-change-me-0123456789"
+    shop_session_secret: str = "local-stack-shop-session-secret-0123456789"
 
     @cached_property
     def run_dir(self) -> Path:

@@ -1,0 +1,1 @@
+"""The web Shop: server-rendered pages and a backend-for-frontend over the CRM, MES and File Service."""

@@ -1,0 +1,88 @@
+"""Model uploads: the browser sends the file here and the Shop relays it to the File Service."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from system.shop import service
+from system.shop.clients import ServiceError
+from system.shop.deps import ClientsDep, SettingsDep, TemplatesDep, UserDep, verify_csrf
+from system.shop.forms import LineDraft
+from system.shop.routes.common import fragment, new_order_page, redirect, wants_json
+from system.shop.views import size_limit
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+# What a customer can do about each rejection the File Service reports.
+TIPS = {
+    "empty-file": "Check that you picked the right file: this one is empty.",
+    "truncated": "The file looks cut off. Export it again from your CAD program and upload the new file.",
+    "triangle-count-mismatch": "The file looks damaged. Export it again from your CAD program.",
+    "non-finite-coordinates": "The model has broken coordinates. Export it again from your CAD program.",
+    "unrecognised-format": "We accept STL (binary or ASCII) and 3MF files.",
+    "no-triangles": "The file contains no printable geometry.",
+}
+FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the other fields, on top of the file itself
+
+
+def explain(err: ServiceError, filename: str, limit: str) -> dict[str, str]:
+    """A message a customer understands for a failed upload, with the service's own detail kept."""
+    if err.status >= 500:
+        message = "The upload didn't go through because our file service can't be reached. Please try again."
+        return {"code": err.code, "detail": err.detail, "message": message, "tip": ""}
+    tip = TIPS.get(err.code, "")
+    if err.code == "too-large":
+        tip = f"Files up to {limit} are accepted."
+    name = f"“{filename}”" if filename else "this file"
+    return {"code": err.code, "detail": err.detail, "message": f"We couldn't use {name}: {err.detail}", "tip": tip}
+
+
+@router.post("/upload", response_model=None)
+async def upload(
+    request: Request, user: UserDep, clients: ClientsDep, settings: SettingsDep, templates: TemplatesDep
+) -> Response:
+    """Take one model file (from the drop zone's script, or the plain form) and store it."""
+    limit = size_limit(settings.max_upload_bytes)
+    if int(request.headers.get("content-length") or 0) > settings.max_upload_bytes + FORM_OVERHEAD:
+        too_large = ServiceError(413, "too-large", "The file is larger than the limit.", "shop")
+        return await _failed(request, templates, clients, too_large, "", [], limit)
+    form = await request.form()
+    try:
+        verify_csrf(request, form)
+        keep = [str(v) for v in form.getlist("keep")]
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            missing = ServiceError(400, "no-file", "Choose a model file to upload.", "shop")
+            return await _failed(request, templates, clients, missing, "", keep, limit)
+        try:
+            stored = await service.upload_model(clients.files, file, settings.max_upload_bytes)
+        except ServiceError as err:
+            return await _failed(request, templates, clients, err, file.filename, keep, limit)
+    finally:
+        await form.close()
+    if wants_json(request):
+        line = fragment(request, templates, "orders/_line.html", line=LineDraft.of_file(stored))
+        return JSONResponse({"file": stored.model_dump(mode="json"), "line_html": line}, status_code=201)
+    return redirect("/orders/new?" + urlencode([("file", i) for i in [*keep, stored.id]]))
+
+
+async def _failed(
+    request: Request,
+    templates: TemplatesDep,
+    clients: ClientsDep,
+    err: ServiceError,
+    filename: str,
+    keep: list[str],
+    limit: str,
+) -> Response:
+    status = 503 if err.status >= 500 else err.status
+    problem = explain(err, filename, limit)
+    if wants_json(request):
+        return JSONResponse({**problem, "status": status}, status_code=status)
+    lines = await service.drafts_for(clients.files, keep) if keep else []
+    error = f"{problem['message']} {problem['tip']}".strip()
+    return new_order_page(request, templates, lines, error=error, status=status)

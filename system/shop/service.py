@@ -1,0 +1,82 @@
+"""The Shop's use cases: each takes the clients it needs and returns what a page shows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+
+from system.shop.clients import Clients, CrmClient, FilesClient, ServiceError
+from system.shop.forms import LineDraft
+from system.shop.schema import Job, ModelFile, Order, TimelineEntry
+
+log = logging.getLogger(__name__)
+CONSOLE_STATES = ("queued", "printing", "qc", "passed")
+
+
+@dataclass(frozen=True)
+class Console:
+    """What an operator sees: active jobs by state, shipped orders to mark delivered, stuck orders."""
+
+    jobs: dict[str, list[Job]]
+    shipped: list[Order]
+    stuck: list[Order]
+
+
+async def upload_model(files: FilesClient, upload: UploadFile, max_bytes: int) -> ModelFile:
+    """Relay a browser upload to the File Service and return the validated file."""
+    size = upload.size
+    if size is None:  # not every multipart parser records it; the spooled file knows
+        upload.file.seek(0, 2)
+        size = upload.file.tell()
+        upload.file.seek(0)
+    if size > max_bytes:
+        # Say no before S3 sees a byte; the File Service would refuse it after all anyway.
+        raise ServiceError(413, "too-large", f"The file is {size:,} bytes; the limit is {max_bytes:,}.", "shop")
+    return await files.upload(upload.filename or "model", size, upload)
+
+
+async def drafts_for(files: FilesClient, file_ids: list[str]) -> list[LineDraft]:
+    """New-order lines for files uploaded earlier (the page without JavaScript carries their ids in its URL)."""
+    found = await asyncio.gather(*(files.get(i) for i in dict.fromkeys(file_ids)))
+    return [LineDraft.of_file(f) for f in found]
+
+
+async def place_order(crm: CrmClient, token: str, lines: list[LineDraft], idempotency_key: str) -> Order:
+    """Place the order; the key makes a repeated submission of the same form return the same order."""
+    return await crm.place_order(token, [line.payload() for line in lines], idempotency_key)
+
+
+async def order_with_timeline(crm: CrmClient, token: str, order_id: str) -> tuple[Order, list[TimelineEntry]]:
+    """An order and its timeline, fetched together."""
+    order, timeline = await asyncio.gather(crm.order(token, order_id), crm.timeline(token, order_id))
+    return order, timeline
+
+
+async def my_orders(crm: CrmClient, token: str) -> list[Order]:
+    """The caller's orders, newest first."""
+    return sorted(await crm.orders(token), key=lambda o: o.created_at, reverse=True)
+
+
+async def console(clients: Clients, token: str) -> Console:
+    """Everything on the operator console, fetched concurrently."""
+    jobs, shipped, stuck = await asyncio.gather(
+        asyncio.gather(*(clients.mes.jobs(token, s) for s in CONSOLE_STATES)),
+        clients.crm.orders(token, state="shipped"),
+        _stuck(clients.crm, token),
+    )
+    by_state = {s: sorted(found, key=lambda j: j.created_at) for s, found in zip(CONSOLE_STATES, jobs, strict=True)}
+    return Console(jobs=by_state, shipped=sorted(shipped, key=lambda o: o.updated_at), stuck=stuck)
+
+
+async def _stuck(crm: CrmClient, token: str) -> list[Order]:
+    # A hint for operators, not their work list: the console still works when this one query fails.
+    try:
+        return await crm.stuck(token)
+    except ServiceError as err:
+        if err.status == 401:
+            raise
+        log.warning("stuck orders unavailable: %s", err)
+        return []
