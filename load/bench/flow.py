@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from system.crm.seed import DEMO_ACCOUNTS
-from system.stack.settings import StackSettings
-from system.stack.stack import Stack
+from system.stack.stack import Stack, running_stack
 from tests.fixtures import meshes
 from tests.plugins.clients import DEMO_PASSWORD, upload
 
@@ -149,15 +148,8 @@ def main(
     long_jobs: int = typer.Option(12, help="large models that keep the pricing workers busy"),
 ) -> None:
     """Print orders/s to quoted, quote latency percentiles, and MES API p95 idle vs saturated."""
-    stack = Stack(StackSettings())
-    started_here = not stack.status().healthy
-    if started_here:
-        stack.up(progress=lambda m: console.print(f"  {m}"))
-    try:
+    with running_stack(progress=lambda m: console.print(f"  {m}")) as stack:
         r = asyncio.run(run(stack, orders, rate, seconds, long_jobs))
-    finally:
-        if started_here:
-            stack.down(progress=lambda m: None)
     workers = sum(1 for s in stack.services if s.name == "pricing" for _ in s.replicas)
     table = Table("measurement", "value", title=f"order flow benchmark ({workers} pricing workers)")
     table.add_row(f"orders/s, POST /orders -> quoted ({orders} orders, 16 clients)", f"{r['throughput']:.1f}")

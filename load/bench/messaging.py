@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from system.kernel.db import make_engine
-from system.stack.settings import StackSettings
-from system.stack.stack import Stack
+from system.stack.stack import Stack, running_stack
 from tests.plugins.messaging_rig import Rig, metadata, poll
 from tests.plugins.stack import scratch_database
 
@@ -103,16 +102,9 @@ def main(
     chunk: int = typer.Option(100, help="messages per producer transaction"),
 ) -> None:
     """Print end-to-end and raw publish rates and their ratio."""
-    stack = Stack(StackSettings())
-    started_here = not stack.status().healthy
-    if started_here:
-        stack.up(progress=lambda m: console.print(f"  {m}"))
-    try:
+    with running_stack(progress=lambda m: console.print(f"  {m}")) as stack:
         raw = asyncio.run(raw_publish_rate(stack.settings.amqp_url, messages, window=500))
         e2e, doubled = asyncio.run(end_to_end_rate(stack, messages, chunk))
-    finally:
-        if started_here:
-            stack.down(progress=lambda m: None)
     table = Table("measurement", "messages", "messages/s", title="messaging benchmark (3-node cluster via HAProxy)")
     table.add_row("raw aio-pika publish + confirm, quorum queue", str(messages), f"{raw:,.0f}")
     table.add_row("outbox -> relay -> consumer (DB transaction, inbox)", str(messages), f"{e2e:,.0f}")

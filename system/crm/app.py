@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import httpx
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from sqlalchemy import text
 
 from system.crm import consumers
 from system.crm.adapters.files import HttpFileCatalog
@@ -21,7 +20,7 @@ from system.crm.ports import UowFactory
 from system.crm.schema import inbox, outbox
 from system.crm.seed import seed_demo_accounts
 from system.crm.settings import CrmSettings
-from system.kernel.db import make_engine
+from system.kernel.db import database_check, make_engine
 from system.kernel.http import create_service_app
 from system.kernel.messaging.runtime import MessagingRuntime
 from system.kernel.telemetry import setup_logging, setup_tracing
@@ -42,10 +41,6 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
     files_client = httpx.AsyncClient(base_url=settings.files_url, timeout=httpx.Timeout(10, connect=3))
     messaging = MessagingRuntime(settings.amqp_url, engine, outbox=outbox, inbox=inbox, consumers=consumers.CONSUMERS)
 
-    async def database() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.seed_demo_accounts:
@@ -59,7 +54,7 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
         await files_client.aclose()
         await engine.dispose()
 
-    checks = {"database": database, **({"messaging": messaging.check} if settings.run_messaging else {})}
+    checks = {"database": database_check(engine), **({"messaging": messaging.check} if settings.run_messaging else {})}
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
     app.state.settings = settings
     app.state.uow = uow

@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from system.files.adapters.repository import SqlFileRepository
 from system.files.adapters.storage import S3Store
 from system.files.api import router
 from system.files.settings import FilesSettings
-from system.kernel.db import make_engine
+from system.kernel.db import database_check, make_engine
 from system.kernel.http import create_service_app
 from system.kernel.telemetry import setup_logging, setup_tracing
 
@@ -33,16 +32,12 @@ def create_app(settings: FilesSettings | None = None) -> FastAPI:
         secret_key=settings.s3_secret_key,
     )
 
-    async def database() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await engine.dispose()
 
-    app = create_service_app(SERVICE, checks={"database": database, "s3": store.ping}, lifespan=lifespan)
+    app = create_service_app(SERVICE, checks={"database": database_check(engine), "s3": store.ping}, lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store
     app.state.repo = SqlFileRepository(engine)

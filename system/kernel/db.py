@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 NAMING = {
@@ -27,6 +28,16 @@ def new_metadata() -> MetaData:
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """An asyncpg engine that checks connections before use, so a restarted PostgreSQL is survived."""
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+
+
+def database_check(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
+    """A readiness check that runs `SELECT 1` (raises when the database is unreachable)."""
+
+    async def check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return check
 
 
 def alembic_config(package: str, url: str) -> Config:

@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from system.kernel.db import make_engine
+from system.kernel.db import database_check, make_engine
 from system.kernel.http import create_service_app
 from system.kernel.messaging.runtime import MessagingRuntime
 from system.kernel.telemetry import setup_logging, setup_tracing
@@ -32,10 +31,6 @@ def create_app(settings: MesSettings | None = None) -> FastAPI:
     uow: UowFactory = transactional(engine, MesUnitOfWork)
     messaging = MessagingRuntime(settings.amqp_url, engine, outbox=outbox, inbox=inbox, consumers=consumers.CONSUMERS)
 
-    async def database() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.run_messaging:
@@ -44,7 +39,7 @@ def create_app(settings: MesSettings | None = None) -> FastAPI:
         await messaging.stop()
         await engine.dispose()
 
-    checks = {"database": database, **({"messaging": messaging.check} if settings.run_messaging else {})}
+    checks = {"database": database_check(engine), **({"messaging": messaging.check} if settings.run_messaging else {})}
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
     app.state.settings = settings
     app.state.uow = uow

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from system.stack.ceph import CephS3
@@ -99,3 +100,17 @@ class Stack:
         for svc in self.services:
             rows += svc.health()
         return Status(rows)
+
+
+@contextmanager
+def running_stack(settings: StackSettings | None = None, progress: Callable[[str], None] = print) -> Iterator[Stack]:
+    """The stack, started if it is not healthy and then stopped again; a stack that was up is left up."""
+    stack = Stack(settings or StackSettings())
+    started_here = not stack.status().healthy
+    if started_here:
+        stack.up(progress=progress)
+    try:
+        yield stack
+    finally:
+        if started_here:
+            stack.down(progress=progress)

@@ -11,20 +11,14 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.kernel.db import make_engine
-from system.stack.settings import StackSettings
-from system.stack.stack import Stack
+from system.stack.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The running stack; started here (and stopped at the end) only if it was not already up."""
-    stack = Stack(StackSettings())
-    started_here = not stack.status().healthy
-    if started_here:
-        stack.up(progress=lambda msg: None)
-    yield stack
-    if started_here:
-        stack.down(progress=lambda msg: None)
+    with running_stack(progress=lambda msg: None) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
