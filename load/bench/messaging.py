@@ -49,20 +49,25 @@ async def raw_publish_rate(url: str, count: int, window: int) -> float:
     return count / elapsed
 
 
-async def end_to_end_rate(stack: Stack, count: int, chunk: int) -> tuple[float, int]:
+async def end_to_end_rate(stack: Stack, count: int, chunk: int, consumers: int = 1) -> tuple[float, int]:
     """Messages/s from the first outbox insert to the last committed consumer effect; also the duplicates.
 
-    The consumer runs in its own process, as it does in production (the consuming service is not the
-    producing one); the producer's transactions and its relay share this process.
+    The consumers run in processes of their own (`consumers` replicas of the consuming service), as in
+    production; the producer's transactions and its relay share this process.
     """
     async with scratch_database(stack, f"bench_{uuid.uuid4().hex[:8]}", metadata) as engine:
         rig = Rig(engine=engine, url=stack.settings.amqp_url, name=f"bench.{uuid.uuid4().hex[:8]}")
-        ready, done = multiprocessing.Event(), multiprocessing.Event()
+        readies, done = [multiprocessing.Event() for _ in range(consumers)], multiprocessing.Event()
         db_url = engine.url.render_as_string(hide_password=False)
-        consumer = multiprocessing.Process(target=_consumer_process, args=(rig.url, db_url, rig.name, ready, done))
-        consumer.start()
+        processes = [
+            multiprocessing.Process(target=_consumer_process, args=(rig.url, db_url, rig.name, ready, done))
+            for ready in readies
+        ]
+        for process in processes:
+            process.start()
         try:
-            await asyncio.to_thread(ready.wait, 60)
+            for ready in readies:
+                await asyncio.to_thread(ready.wait, 60)
             await rig.start_relay(batch_size=500)
             started = time.perf_counter()
             for first in range(0, count, chunk):
@@ -73,7 +78,8 @@ async def end_to_end_rate(stack: Stack, count: int, chunk: int) -> tuple[float, 
             return count / elapsed, doubled
         finally:
             done.set()
-            await asyncio.to_thread(consumer.join, 30)
+            for process in processes:
+                await asyncio.to_thread(process.join, 30)
             await rig.close()
 
 
@@ -100,14 +106,17 @@ async def _reached(rig: Rig, count: int) -> bool:
 def main(
     messages: int = typer.Option(10_000, help="messages per measurement"),
     chunk: int = typer.Option(100, help="messages per producer transaction"),
+    consumers: int = typer.Option(1, help="consumer processes (replicas of the consuming service)"),
 ) -> None:
     """Print end-to-end and raw publish rates and their ratio."""
     with running_stack(progress=lambda m: console.print(f"  {m}")) as stack:
         raw = asyncio.run(raw_publish_rate(stack.settings.amqp_url, messages, window=500))
-        e2e, doubled = asyncio.run(end_to_end_rate(stack, messages, chunk))
+        e2e, doubled = asyncio.run(end_to_end_rate(stack, messages, chunk, consumers))
     table = Table("measurement", "messages", "messages/s", title="messaging benchmark (3-node cluster via HAProxy)")
     table.add_row("raw aio-pika publish + confirm, quorum queue", str(messages), f"{raw:,.0f}")
-    table.add_row("outbox -> relay -> consumer (DB transaction, inbox)", str(messages), f"{e2e:,.0f}")
+    table.add_row(
+        f"outbox -> relay -> {consumers} consumer process(es) (DB transaction, inbox)", str(messages), f"{e2e:,.0f}"
+    )
     console.print(table)
     console.print(
         f"end-to-end / raw publish ratio: {e2e / raw:.2f}   double effects: {doubled}   "

@@ -46,8 +46,11 @@ def message(seq: int) -> Envelope:
     )
 
 
+RECORD = insert(effects)  # built once: SQLAlchemy reuses its compiled form for every message
+
+
 async def record_effect(conn: Any, envelope: Envelope, payload: OrderCancelled) -> None:
-    await conn.execute(insert(effects).values(seq=int(payload.reason.split()[1]), message_id=envelope.message_id))
+    await conn.execute(RECORD, {"seq": int(payload.reason.split()[1]), "message_id": envelope.message_id})
 
 
 async def poll(check: Callable[[], Awaitable[bool]], *, within: float, what: str) -> None:
