@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup up down status test test-unit test-integration lint bench-messaging clean gate report bench-flow
+.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow
 
 setup:
 	@scripts/setup.sh
@@ -17,10 +17,10 @@ down:
 status: setup
 	$(PY) -m system.stack status
 
-# Unit tests, lint and types, then the integration tests; the latter start the stack if it is not up
-# and stop it again afterwards (a stack that was already up is left running).
+# Unit tests, lint and types, then the integration tests, then the browser tests (e2e); the latter two start
+# the stack if it is not up and stop it again afterwards (a stack that was already up is left running).
 test: setup lint
-	$(PYTEST) tests
+	$(PYTEST) tests e2e
 
 test-unit: setup
 	$(PYTEST) tests/unit
@@ -28,9 +28,13 @@ test-unit: setup
 test-integration: setup
 	$(PYTEST) tests/integration
 
+# Real-browser tests of the Shop (Playwright driving Debian's chromium) against the running stack.
+test-e2e: setup
+	$(PYTEST) e2e
+
 lint: setup
-	.venv/bin/ruff check system tests load pipelines
-	.venv/bin/ruff format --check system tests load pipelines
+	.venv/bin/ruff check system tests load pipelines e2e
+	.venv/bin/ruff format --check system tests load pipelines e2e
 	.venv/bin/mypy
 
 bench-flow: setup

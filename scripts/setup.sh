@@ -15,6 +15,7 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   missing+=(postgresql)
 fi
 command -v make >/dev/null || missing+=(make)
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

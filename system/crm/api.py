@@ -78,7 +78,10 @@ async def place_order(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> OrderOut:
     """Place an order, priced asynchronously (poll it or its timeline); retry-safe with an Idempotency-Key."""
-    lines = [service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days) for l in body.lines]  # noqa: E741
+    lines = [
+        service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days, l.filename)
+        for l in body.lines  # noqa: E741
+    ]
     try:
         order, created = await service.place_order(
             principal, lines, idempotency_key=idempotency_key, uow=uow, files=files

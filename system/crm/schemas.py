@@ -43,6 +43,9 @@ class LineIn(BaseModel):
     process: Process
     quantity: int = Field(ge=1, le=10_000)
     lead_time_days: int = Field(ge=1, le=90)
+    # The File Service stores identical bytes once, under the name of whoever uploaded them first: the
+    # customer's own name for their model comes with the line, or another customer's name would show.
+    filename: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class OrderIn(BaseModel):

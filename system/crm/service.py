@@ -49,6 +49,7 @@ class LineRequest:
     process: Process
     quantity: int
     lead_time_days: int
+    filename: str | None = None  # the customer's name for the model; else the File Service's
 
 
 async def authenticate(email: str, password: str, *, uow: UowFactory) -> Account | None:
@@ -95,7 +96,14 @@ async def place_order(
             idempotency_key=idempotency_key,
             lines=[
                 OrderLine(
-                    uuid.uuid4(), r.file_id, i.filename, i.sha256, r.material, r.process, r.quantity, r.lead_time_days
+                    uuid.uuid4(),
+                    r.file_id,
+                    r.filename or i.filename,
+                    i.sha256,
+                    r.material,
+                    r.process,
+                    r.quantity,
+                    r.lead_time_days,
                 )
                 for r, i in zip(lines, described, strict=True)
                 if i is not None

@@ -33,14 +33,14 @@ class LineDraft:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of_file(cls, file: ModelFile) -> LineDraft:
-        """A new line for an uploaded file, with default options."""
+    def of_file(cls, file: ModelFile, filename: str | None = None) -> LineDraft:
+        """A new line for an uploaded file, with default options; `filename` is the customer's name for it."""
         w, d, h = file.dimensions_mm
         size = f"{w:.0f} {TIMES} {d:.0f} {TIMES} {h:.0f} mm"
         note = f"{file_size(file.size)} · {file.triangle_count:,} triangles · {size}"
         if not file.watertight:
             note += " · not watertight"
-        return cls(file_id=file.id, filename=file.filename, file_note=note)
+        return cls(file_id=file.id, filename=filename or file.filename, file_note=note)
 
     def validate(self) -> bool:
         """Check the options against the CRM's rules; messages go into `errors` by field."""
@@ -63,6 +63,7 @@ class LineDraft:
             "process": self.process,
             "quantity": int(self.quantity),
             "lead_time_days": int(self.lead_time_days),
+            **({"filename": self.filename[:255]} if self.filename else {}),  # the customer's name for the model
         }
 
 

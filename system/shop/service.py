@@ -38,10 +38,18 @@ async def upload_model(files: FilesClient, upload: UploadFile, max_bytes: int) -
     return await files.upload(upload.filename or "model", size, upload)
 
 
-async def drafts_for(files: FilesClient, file_ids: list[str]) -> list[LineDraft]:
-    """New-order lines for files uploaded earlier (the page without JavaScript carries their ids in its URL)."""
+async def drafts_for(files: FilesClient, file_ids: list[str], names: list[str] | None = None) -> list[LineDraft]:
+    """New-order lines for files uploaded earlier (the page without JavaScript carries their ids in its URL,
+    and the customer's names for them: the File Service knows each content by its first uploader's name)."""
+    named = dict(zip(file_ids, names_for(file_ids, names or []), strict=True))
     found = await asyncio.gather(*(files.get(i) for i in dict.fromkeys(file_ids)))
-    return [LineDraft.of_file(f) for f in found]
+    return [LineDraft.of_file(f, named.get(f.id)) for f in found]
+
+
+def names_for(file_ids: list[str], names: list[str]) -> list[str]:
+    """The customer's name of each file, position by position; empty ones (the File Service's name is used)
+    when the lists do not pair up, e.g. a link written before names were carried."""
+    return names if len(names) == len(file_ids) else [""] * len(file_ids)
 
 
 async def place_order(crm: CrmClient, token: str, lines: list[LineDraft], idempotency_key: str) -> Order:

@@ -28,11 +28,16 @@ LIVE_PARTS = {"status": "_status", "quote": "_quote", "actions": "_actions", "pr
 
 @router.get("/orders/new")
 async def new_order(
-    request: Request, user: UserDep, templates: TemplatesDep, clients: ClientsDep, file: list[str] = Query([])
+    request: Request,
+    user: UserDep,
+    templates: TemplatesDep,
+    clients: ClientsDep,
+    file: list[str] = Query([]),
+    name: list[str] = Query([]),
 ) -> HTMLResponse:
-    """The new-order page; `file` lists models uploaded earlier without JavaScript."""
+    """The new-order page; `file` lists models uploaded earlier without JavaScript, `name` their names."""
     try:
-        lines = await service.drafts_for(clients.files, file)
+        lines = await service.drafts_for(clients.files, file, name)
     except ServiceError as err:
         if err.status >= 500:
             raise

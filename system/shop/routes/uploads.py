@@ -49,25 +49,29 @@ async def upload(
     limit = size_limit(settings.max_upload_bytes)
     if int(request.headers.get("content-length") or 0) > settings.max_upload_bytes + FORM_OVERHEAD:
         too_large = ServiceError(413, "too-large", "The file is larger than the limit.", "shop")
-        return await _failed(request, templates, clients, too_large, "", [], limit)
+        return await _failed(request, templates, clients, too_large, "", [], [], limit)
     form = await request.form()
     try:
         verify_csrf(request, form)
         keep = [str(v) for v in form.getlist("keep")]
+        names = service.names_for(keep, [str(v) for v in form.getlist("keep_name")])
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             missing = ServiceError(400, "no-file", "Choose a model file to upload.", "shop")
-            return await _failed(request, templates, clients, missing, "", keep, limit)
+            return await _failed(request, templates, clients, missing, "", keep, names, limit)
         try:
             stored = await service.upload_model(clients.files, file, settings.max_upload_bytes)
         except ServiceError as err:
-            return await _failed(request, templates, clients, err, file.filename, keep, limit)
+            return await _failed(request, templates, clients, err, file.filename, keep, names, limit)
+        # Identical bytes are stored once, under their first uploader's name: this customer's name is theirs.
+        stored = stored.model_copy(update={"filename": file.filename})
     finally:
         await form.close()
     if wants_json(request):
         line = fragment(request, templates, "orders/_line.html", line=LineDraft.of_file(stored))
         return JSONResponse({"file": stored.model_dump(mode="json"), "line_html": line}, status_code=201)
-    return redirect("/orders/new?" + urlencode([("file", i) for i in [*keep, stored.id]]))
+    query = [("file", i) for i in [*keep, stored.id]] + [("name", n) for n in [*names, stored.filename]]
+    return redirect("/orders/new?" + urlencode(query))
 
 
 async def _failed(
@@ -77,12 +81,13 @@ async def _failed(
     err: ServiceError,
     filename: str,
     keep: list[str],
+    names: list[str],
     limit: str,
 ) -> Response:
     status = 503 if err.status >= 500 else err.status
     problem = explain(err, filename, limit)
     if wants_json(request):
         return JSONResponse({**problem, "status": status}, status_code=status)
-    lines = await service.drafts_for(clients.files, keep) if keep else []
+    lines = await service.drafts_for(clients.files, keep, names) if keep else []
     error = f"{problem['message']} {problem['tip']}".strip()
     return new_order_page(request, templates, lines, error=error, status=status)

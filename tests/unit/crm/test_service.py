@@ -66,6 +66,17 @@ async def test_the_same_idempotency_key_never_creates_a_second_order(db: FakeCrm
     assert len(db.orders.rows) == 1 and len(db.of_type("order.placed")) == 1
 
 
+async def test_a_line_keeps_the_customers_own_name_for_its_model(db: FakeCrm) -> None:
+    files = FakeFiles()
+    shared = files.add("someone-elses-name.stl")  # identical bytes are stored once, under the first name given
+    lines = [
+        service.LineRequest(shared, Material.PLA, Process.FDM, 1, 7, "bracket.stl"),
+        service.LineRequest(shared, Material.PLA, Process.FDM, 1, 7),
+    ]
+    order, _ = await service.place_order(me(B2B), lines, idempotency_key=None, uow=uow_factory(db), files=files)
+    assert [line.filename for line in order.lines] == ["bracket.stl", "someone-elses-name.stl"]
+
+
 async def test_an_unknown_file_is_rejected_and_nothing_is_stored(db: FakeCrm) -> None:
     line = service.LineRequest(uuid.uuid4(), Material.PLA, Process.FDM, 1, 7)
     with pytest.raises(service.OrderRejected) as rejected:

@@ -172,7 +172,8 @@ class FakeCrm:
             "currency": "EUR",
             "total_price": None,
             "lines": [
-                {**line, "id": str(uuid.uuid4()), "filename": self._filename(line["file_id"]), "sha256": "0" * 64}
+                {**line, "id": str(uuid.uuid4()), "sha256": "0" * 64}
+                | {"filename": line.get("filename") or self._filename(line["file_id"])}
                 | {"unit_price": None, "total_price": None, "warnings": []}
                 for line in lines
             ],
@@ -233,6 +234,7 @@ class FakeFiles:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     puts: list[httpx.Request] = field(default_factory=list)
+    deduplicate: bool = False  # as the real service: identical bytes answer with the first file, name and all
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -284,10 +286,13 @@ class FakeFiles:
                 summary = validate_model(path, max_bytes=10_000_000)
             except InvalidModel as exc:
                 return problem(422, exc.code, exc.detail)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.deduplicate and (same := [f for f in self.files.values() if f["sha256"] == sha256]):
+            return httpx.Response(201, json={**same[0], "deduplicated": True})
         file_id = str(uuid.uuid4())
         self.files[file_id] = {
             "id": file_id,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": sha256,
             "size": len(data),
             "filename": upload["filename"],
             "format": summary.format,

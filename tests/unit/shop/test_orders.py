@@ -39,7 +39,8 @@ def test_placing_an_order_sends_every_line_and_an_idempotency_key(
     [(key, body)] = posted_orders(services)
     assert key == form["idempotency_key"][0] and len(key) >= 32
     line = {"material": "petg", "process": "fdm", "quantity": 25, "lead_time_days": 14}
-    assert body == {"lines": [{"file_id": file_id, **line}, {"file_id": other, **line}]}
+    files = [{"file_id": file_id, "filename": "cube.stl"}, {"file_id": other, "filename": "lid.stl"}]
+    assert body == {"lines": [{**f, **line} for f in files]}
     [order_id] = services.crm.orders
     assert response.headers["location"] == f"/orders/{order_id}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import httpx
@@ -90,6 +91,34 @@ def test_without_javascript_an_upload_returns_to_the_form_with_every_model_so_fa
     assert location.startswith(f"/orders/new?file={first}&file=")
     legends = [e.text() for e in parse(customer.get(location).text).find_all("legend")]
     assert legends == ["first.stl", "second.stl"]
+
+
+def test_a_customer_sees_their_own_name_for_bytes_another_customer_uploaded_first(
+    customer: TestClient, other_customer: TestClient, services: FakeServices, tmp_path: Path
+) -> None:
+    services.files.deduplicate = True
+    data = cube_bytes(tmp_path)
+    upload(other_customer, data, "acme-prototype.stl")
+
+    body = post_file(customer, data, "bracket.stl", JSON).json()  # the drop zone's script
+    assert body["file"]["filename"] == "bracket.stl" and "acme-prototype" not in json.dumps(body)
+    assert parse(body["line_html"]).find_all("legend")[0].text() == "bracket.stl"
+
+    # Without JavaScript the name travels with the file's id: to the form, past a failed upload, to the order.
+    location = post_file(customer, data, "bracket.stl").headers["location"]
+    page = customer.get(location).text
+    assert "acme-prototype" not in page and [e.text() for e in parse(page).find_all("legend")] == ["bracket.stl"]
+    file_id = body["file"]["id"]
+    failed = post_file(customer, b"not a model", "notes.stl", keep=file_id, keep_name="bracket.stl")
+    assert [e.text() for e in parse(failed.text).find_all("legend")] == ["bracket.stl"]
+    form = {"csrf_token": csrf_token(page), **{"material": "pla", "process": "fdm"}}
+    for name in ("idempotency_key", "key", "file_id", "filename", "file_note", "quantity", "lead_time_days"):
+        form[name] = re.findall(rf'name="{name}"[^>]*value="([^"]*)"', page)[0]
+    placed = customer.post("/orders", data=form)
+    assert placed.status_code == 303, placed.text
+    [order] = [o for o in services.crm.orders.values() if o["lines"][0]["file_id"] == file_id]
+    assert order["lines"][0]["filename"] == "bracket.stl"
+    assert "bracket.stl" in customer.get(placed.headers["location"]).text
 
 
 def test_an_empty_file_is_refused_with_its_reason(customer: TestClient) -> None:

@@ -1,0 +1,1 @@
+"""Real-browser tests of the Shop (Playwright) against the running stack."""

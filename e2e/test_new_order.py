@@ -1,0 +1,145 @@
+"""The new-order page: uploads (file input, drop), files it refuses, orders it cannot price, cancelling."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.shop import (
+    ADA,
+    BUYER,
+    QUOTE,
+    Visitor,
+    choose,
+    drop_file,
+    new_order,
+    order_status,
+    place_order,
+    refresh_until,
+    timeline,
+    upload,
+    uploaded,
+    wait_for_quote,
+)
+
+
+def test_a_dropped_model_is_added_and_can_be_removed_again(visitor: Visitor, stl: Callable[..., Path]) -> None:
+    model = stl()
+    ada = visitor(ADA)
+    ada.goto("/orders/new")
+    expect(ada.get_by_text("No models yet.")).to_be_visible()
+
+    drop_file(ada, ada.locator("[data-dropzone]"), model)
+    line = uploaded(ada, model.name)
+    expect(ada.get_by_text("No models yet.")).to_be_hidden()
+    expect(line.get_by_label("Material")).to_have_value("pla")
+
+    line.get_by_role("button", name=f"Remove {model.name}").click()
+    expect(line).to_have_count(0)
+    expect(ada.get_by_role("status")).to_have_text(f"{model.name} removed from your order.")
+    expect(ada.get_by_text("No models yet.")).to_be_visible()
+
+
+def test_a_damaged_file_is_refused_with_a_clear_alert_and_cannot_be_ordered(
+    visitor: Visitor, stl: Callable[..., Path]
+) -> None:
+    damaged = stl("truncated")
+    ada = visitor(ADA)
+    ada.goto("/orders/new")
+    ada.get_by_label("Model file").set_input_files(damaged)
+
+    alert = ada.get_by_role("alert")
+    expect(alert).to_contain_text(f"We couldn't use “{damaged.name}”")
+    expect(alert).to_contain_text("it looks cut off")
+    expect(alert).to_contain_text("Export it again from your CAD program")
+    expect(ada.get_by_role("group", name=damaged.name)).to_have_count(0)
+    expect(ada.get_by_text("No models yet.")).to_be_visible()
+
+    ada.get_by_role("button", name="Place order").click()
+    expect(alert).to_have_text("Upload at least one model to order.")
+    expect(ada).to_have_url(re.compile(r"/orders/new$"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "material", "process", "reason"),
+    [
+        ("cube", "Resin", "FDM", "resin cannot be printed with FDM; that process accepts: abs, nylon, petg, pla."),
+        ("flat", "PLA", "FDM", "The model encloses no printable volume"),
+    ],
+    ids=["resin-with-fdm", "flat-mesh"],
+)
+def test_an_order_that_cannot_be_priced_says_why(
+    visitor: Visitor, stl: Callable[..., Path], kind: str, material: str, process: str, reason: str
+) -> None:
+    ada = visitor(ADA)
+    new_order(ada, stl(kind), material=material, process=process)
+
+    expect(order_status(ada)).to_contain_text("We couldn't price this order.", timeout=QUOTE)
+    alert = ada.get_by_role("alert")
+    expect(alert).to_contain_text("What went wrong")
+    expect(alert).to_contain_text(reason)
+    expect(alert.get_by_role("link", name="start a new order")).to_have_attribute("href", "/orders/new")
+    expect(ada.get_by_role("button", name="Confirm order")).to_have_count(0)
+    expect(timeline(ada)).to_have_text([re.compile("Pricing failed"), re.compile("Calculating price")])
+
+
+def test_a_customer_cancels_a_quoted_order_before_production(visitor: Visitor, stl: Callable[..., Path]) -> None:
+    ada = visitor(ADA)
+    new_order(ada, stl())
+    wait_for_quote(ada)
+
+    ada.get_by_label("Reason for cancelling (optional)").fill("Ordered the wrong size")
+    ada.get_by_role("button", name="Cancel order").click()
+    expect(ada.get_by_text("Order cancelled.", exact=True)).to_be_visible()
+    expect(order_status(ada)).to_contain_text("This order was cancelled.")
+    expect(ada.get_by_role("button", name="Confirm order")).to_have_count(0)
+    expect(ada.get_by_role("button", name="Cancel order")).to_have_count(0)
+    expect(timeline(ada).first).to_contain_text("Cancelled")
+    expect(timeline(ada).first).to_contain_text("Ordered the wrong size")
+
+
+def test_without_javascript_the_plain_forms_still_take_an_order(visitor: Visitor, stl: Callable[..., Path]) -> None:
+    """Drag and drop and live updates are enhancements: the upload and order forms work on their own."""
+    model = stl()
+    ada = visitor(ADA, javascript=False)
+    ada.goto("/orders/new")
+    ada.get_by_label("Model file").set_input_files(model)
+    ada.get_by_role("button", name="Upload", exact=True).click()
+    expect(ada).to_have_url(re.compile(r"/orders/new\?file="))
+    line = ada.get_by_role("group", name=model.name)
+    choose(line, material="ABS", process="FDM", quantity=2)
+    place_order(ada)
+
+    # Nothing updates the page by itself now: the customer follows the Refresh link until the quote is there.
+    ready = order_status(ada).get_by_text("Your quote is ready")
+    refresh_until(ada, ready, within=QUOTE)
+    expect(ada.get_by_role("table", name="Models and prices")).to_contain_text("ABS · FDM · 7 days")
+    ada.get_by_role("button", name="Cancel order").click()
+    expect(order_status(ada)).to_contain_text("This order was cancelled.")
+
+
+def test_a_model_keeps_the_name_its_customer_gave_it(visitor: Visitor, stl: Callable[..., Path]) -> None:
+    """The File Service stores identical bytes once; each customer still sees their own file name, and never
+    the name another customer gave the same bytes."""
+    theirs = stl(name=f"acme-prototype-{uuid.uuid4().hex[:6]}.stl")
+    buyer = visitor(BUYER)
+    buyer.goto("/orders/new")
+    upload(buyer, theirs)
+
+    mine = theirs.with_name(f"bracket-{uuid.uuid4().hex[:6]}.stl")
+    shutil.copyfile(theirs, mine)
+    ada = visitor(ADA)
+    ada.goto("/orders/new")
+    line = upload(ada, mine)
+    choose(line, material="PLA", process="FDM")
+    place_order(ada)
+    expect(ada.get_by_role("table", name="Models and prices")).to_contain_text(mine.name)
+    expect(ada.get_by_text(theirs.name)).to_have_count(0)
+    ada.get_by_role("button", name="Cancel order").click()
+    expect(order_status(ada)).to_contain_text("This order was cancelled.")
