@@ -11,7 +11,7 @@ from system.crm.domain import Order, State
 from system.crm.ports import UnitOfWork
 from system.crm.service import TRANSITIONS
 from system.kernel.messaging.catalogue import OrderPriced, OrderPricingFailed, ProductionEvent
-from system.kernel.messaging.consumer import PermanentError
+from system.kernel.messaging.consumer import PermanentError, RetryLater
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.telemetry import current_trace_id
 
@@ -65,13 +65,17 @@ async def _order(tx: UnitOfWork, order_id: uuid.UUID) -> Order:
 
 
 async def _applies(order: Order, target: State, envelope: Envelope) -> bool:
-    """False for an event that no longer applies; PermanentError for one the lifecycle forbids."""
+    """False for an event that no longer applies; RetryLater for one that arrived before the one it follows.
+
+    An event that overtook its predecessor (a retry, another replica) applies once that one has; one that can
+    never apply ends in the DLQ with this reason after the consumer's last attempt.
+    """
     if order.state is State.CANCELLED:  # a race with the customer's cancellation, not a defect
         IGNORED.labels(envelope.type).inc()
         log.info("event for a cancelled order ignored", extra={"order_id": str(order.id), "type": envelope.type})
         return False
     if not order.can_become(target):
-        raise PermanentError(f"{envelope.type}: order {order.id} is {order.state.value}, cannot become {target.value}")
+        raise RetryLater(f"{envelope.type}: order {order.id} is {order.state.value}, cannot become {target.value} yet")
     return True
 
 

@@ -9,7 +9,7 @@ from prometheus_client import Counter
 
 from system.kernel.auth import Principal
 from system.kernel.messaging.catalogue import OrderCancelled, OrderConfirmed, ProductionEvent
-from system.kernel.messaging.consumer import PermanentError
+from system.kernel.messaging.consumer import PermanentError, RetryLater
 from system.kernel.messaging.envelope import Envelope
 from system.mes.domain import JobState, OrderStage, PricingState, ProductionJob
 from system.mes.ports import UnitOfWork, UowFactory
@@ -30,8 +30,8 @@ class Forbidden(PermissionError):
 async def order_confirmed(tx: UnitOfWork, envelope: Envelope, payload: OrderConfirmed) -> None:
     """The customer accepted the quote: queue one production job for the order."""
     order = await tx.orders.get(payload.order_id, for_update=True)
-    if order is None:
-        raise PermanentError(f"order {payload.order_id} was confirmed but never placed here")
+    if order is None:  # its order.placed may still be on its way back from a retry queue
+        raise RetryLater(f"order {payload.order_id} was confirmed before MES heard it was placed")
     if order.stage is OrderStage.CONFIRMED:
         return  # already queued
     if order.stage is not OrderStage.PRICED:

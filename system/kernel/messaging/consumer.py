@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,6 +45,11 @@ class PermanentError(Exception):
     """A handler's verdict that retrying cannot help: the message goes straight to the DLQ."""
 
 
+class RetryLater(Exception):
+    """The message cannot apply yet (it overtook one it depends on, e.g. after a retry elsewhere): it is retried
+    with backoff, and dead-lettered with this reason if it still cannot apply after the last attempt."""
+
+
 class Consumer:
     """Runs handlers for one work queue with inbox de-duplication, backoff retries and a DLQ."""
 
@@ -69,7 +75,9 @@ class Consumer:
         self.concurrency = concurrency
         self._connection: AbstractRobustConnection | None = None
         self._queue: AbstractQueue | None = None  # strong reference: robust queues must stay alive
-        self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        # One buffer per worker; messages of one order (correlation id) always go to the same worker, so they
+        # are applied in the order the broker delivered them while different orders proceed in parallel.
+        self._buffers: list[asyncio.Queue[Item]] = [asyncio.Queue() for _ in range(concurrency)]
         self._workers: list[asyncio.Task[None]] = []
 
     async def start(self, url: str) -> None:
@@ -78,8 +86,8 @@ class Consumer:
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await declare_queue(channel, self.spec)
-        self._workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
-        await self._queue.consume(self._buffer.put)
+        self._workers = [asyncio.create_task(self._work(buffer)) for buffer in self._buffers]
+        await self._queue.consume(self._dispatch)
         log.info("consuming", extra={"queue": self.spec.name, "prefetch": self.prefetch})
 
     async def stop(self) -> None:
@@ -89,20 +97,28 @@ class Consumer:
         if self._connection is not None:
             await self._connection.close()
 
-    async def _work(self) -> None:
+    async def _dispatch(self, message: AbstractIncomingMessage) -> None:
+        item = await self._decode(message)
+        if item is not None:
+            key = item[1].correlation_id.encode()
+            self._buffers[zlib.crc32(key) % len(self._buffers)].put_nowait(item)
+
+    async def _work(self, buffer: asyncio.Queue[Item]) -> None:
         while True:
-            batch = [await self._buffer.get()]
-            while len(batch) < self.batch_size and not self._buffer.empty():
-                batch.append(self._buffer.get_nowait())
+            batch = [await buffer.get()]
+            while len(batch) < self.batch_size and not buffer.empty():
+                batch.append(buffer.get_nowait())
             try:
-                await self.process(batch)
+                await self._handle(batch)
             except Exception:  # never let a worker die: unacked messages come back from the broker
                 log.exception("batch processing crashed on %s", self.spec.name)
 
     async def process(self, messages: list[AbstractIncomingMessage]) -> None:
-        """Handle deliveries; each is acked only after its outcome is durable."""
+        """Handle deliveries in order; each is acked only after its outcome is durable."""
+        await self._handle([item for m in messages if (item := await self._decode(m)) is not None])
+
+    async def _handle(self, items: list[Item]) -> None:
         started = time.perf_counter()
-        items = [item for m in messages if (item := await self._decode(m)) is not None]
         if len(items) > 1:
             try:
                 await self._handle_together(items)

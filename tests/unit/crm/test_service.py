@@ -19,7 +19,7 @@ from system.kernel.messaging.catalogue import (
     Process,
     ProductionEvent,
 )
-from system.kernel.messaging.consumer import PermanentError
+from system.kernel.messaging.consumer import RetryLater
 from system.kernel.messaging.envelope import Envelope
 from tests.unit.crm.fakes import FakeCrm, FakeFiles, uow_factory
 
@@ -166,9 +166,11 @@ async def test_production_events_drive_the_order_to_shipped_and_a_reprint_goes_b
     assert delivered.state is State.DELIVERED
 
 
-async def test_an_event_for_a_cancelled_order_is_ignored_but_an_impossible_one_is_permanent(db: FakeCrm) -> None:
+async def test_an_event_that_overtook_its_predecessor_is_retried_later_and_one_for_a_cancelled_order_ignored(
+    db: FakeCrm,
+) -> None:
     order = await place(db, FakeFiles())
-    with pytest.raises(PermanentError):
+    with pytest.raises(RetryLater):
         await mes_says(
             db, tracking.production_event, ProductionEvent(order_id=order.id, job_id=uuid.uuid4()), "production.shipped"
         )

@@ -178,3 +178,20 @@ async def test_one_failing_message_in_a_batch_only_decides_its_own_fate() -> Non
     assert h.inbox.effects == ["fine"]
     assert [p.routing_key for p in h.publisher.sent] == ["mes.crm-events.dlq", "mes.crm-events.retry.100ms"]
     assert all(m.acked for m in msgs)
+
+
+async def test_messages_of_one_order_go_to_one_worker_in_delivery_order() -> None:
+    h = Harness()
+    orders = [f"order-{n}" for n in range(8)]
+    sent = [Envelope.wrap(OrderCancelled(order_id=uuid.uuid4(), reason=f"{o} #{i}"), type="order.cancelled",
+                          producer="crm", correlation_id=o) for i in range(3) for o in orders]  # fmt: skip
+    for e in sent:
+        await h.consumer._dispatch(FakeMessage(body=e.to_bytes(), message_id=str(e.message_id), inbox=h.inbox))  # type: ignore[arg-type]
+    buffers = [[item[1] for item in b._queue] for b in h.consumer._buffers]  # type: ignore[attr-defined]
+    assert sum(map(len, buffers)) == len(sent) and sum(1 for b in buffers if b) > 1, "orders spread over workers"
+    for order in orders:
+        holding = [b for b in buffers if any(e.correlation_id == order for e in b)]
+        assert len(holding) == 1, f"{order} is handled by one worker"
+        assert [e.payload["reason"] for e in holding[0] if e.correlation_id == order] == [
+            f"{order} #{i}" for i in range(3)
+        ]
