@@ -145,7 +145,7 @@ def main(
     orders: int = typer.Option(300, help="orders for the throughput measurement"),
     rate: float = typer.Option(10.0, help="orders/s for the latency measurement"),
     seconds: float = typer.Option(20.0, help="duration of the latency measurement"),
-    long_jobs: int = typer.Option(12, help="large models that keep the pricing workers busy"),
+    long_jobs: int = typer.Option(24, help="large models that keep the pricing workers busy"),
 ) -> None:
     """Print orders/s to quoted, quote latency percentiles, and MES API p95 idle vs saturated."""
     with running_stack(progress=lambda m: console.print(f"  {m}")) as stack:

@@ -76,6 +76,9 @@ class ServiceSpec:
     command: tuple[str, ...] = ()  # a worker's `python` arguments
     port_env: str | None = None  # a worker's variable that receives its own port (for /metrics)
     default_replicas: int = 1
+    # CPU priority (nice). Pricing workers are batch work: on a shared machine they yield the CPU to the
+    # request-serving APIs (in Kubernetes, their own CPU requests and limits play this role).
+    nice: int = 0
 
     @property
     def http(self) -> bool:
@@ -90,7 +93,7 @@ class ServiceSpec:
 
     def argv(self, s: StackSettings, replica: int) -> list[str]:
         if self.app is None:
-            return [sys.executable, *self.command]
+            return [*(["nice", "-n", str(self.nice)] if self.nice else []), sys.executable, *self.command]
         port = str(self.replica_port(s, replica))
         return [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
                 "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
@@ -134,6 +137,7 @@ SERVICES: list[ServiceSpec] = [
         command=("-m", "system.pricing", "--concurrency", "1"),
         port_env="PRICING_METRICS_PORT",
         default_replicas=2,
+        nice=10,
     ),
     ServiceSpec(
         name="shop",

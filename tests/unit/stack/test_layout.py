@@ -46,7 +46,7 @@ def test_http_replicas_run_uvicorn_and_workers_run_their_command_with_their_own_
     assert [p.argv[p.argv.index("--port") + 1] for p in crm.replicas] == ["18100", "18101"]
     assert all("system.crm.app:create_app" in p.argv for p in crm.replicas)
     pricing = ServiceReplicas(s, service("pricing"), 3)
-    assert all(p.argv[1:3] == ["-m", "system.pricing"] for p in pricing.replicas)
+    assert all(p.argv[:3] == ["nice", "-n", "10"] and p.argv[4:6] == ["-m", "system.pricing"] for p in pricing.replicas)
     assert [p.env["PRICING_METRICS_PORT"] for p in pricing.replicas] == ["18300", "18301", "18302"]
     assert {p.name for p in itertools.chain(crm.replicas, pricing.replicas)} == {
         "crm-1", "crm-2", "pricing-1", "pricing-2", "pricing-3"
