@@ -110,7 +110,11 @@ def test_history_without_runs_says_so(out: io.StringIO, tmp_path: Path) -> None:
     assert out.getvalue() == "no gate runs yet: run `qa gate`\n"
 
 
-def test_suites_lists_each_suite_and_whether_it_is_built(out: io.StringIO, policy: Path) -> None:
+def test_suites_lists_each_suite_and_whether_it_is_built(
+    out: io.StringIO, policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Wide enough for the tmp_path of the extra suite, whose length varies from run to run.
+    monkeypatch.setattr(cli, "console", Console(file=out, width=400, color_system=None, force_terminal=False))
     assert qa("suites", "--policy", str(policy)) == 0
     rows = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.count("│") > 3}
     assert {"unit", "integration", "contracts", "fuzz", "e2e", "load", "chaos", "ghost"} <= set(rows)
