@@ -17,10 +17,11 @@ down:
 status: setup
 	$(PY) -m system.stack status
 
-# Unit tests, lint and types, then the integration tests, then the browser tests (e2e); the latter two start
-# the stack if it is not up and stop it again afterwards (a stack that was already up is left running).
+# Unit tests, lint and types, then the integration tests, the browser tests (e2e) and the API fuzzing
+# (contracts/fuzz); the last three start the stack if it is not up and stop it again afterwards (a stack that was
+# already up is left running).
 test: setup lint
-	$(PYTEST) tests e2e
+	$(PYTEST) tests e2e contracts/fuzz
 
 test-unit: setup
 	$(PYTEST) tests/unit
@@ -33,8 +34,8 @@ test-e2e: setup
 	$(PYTEST) e2e
 
 lint: setup
-	.venv/bin/ruff check system tests load pipelines e2e
-	.venv/bin/ruff format --check system tests load pipelines e2e
+	.venv/bin/ruff check system tests load pipelines e2e contracts
+	.venv/bin/ruff format --check system tests load pipelines e2e contracts
 	.venv/bin/mypy
 
 bench-flow: setup

@@ -68,7 +68,17 @@ async def me(principal: PrincipalDep, uow: UowDep) -> AccountOut:
         raise Problem(401, "unknown-account", str(exc)) from exc
 
 
-@router.post("/orders", status_code=201, response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderOut,
+    responses={
+        200: {"model": OrderOut, "description": "Placed before with this Idempotency-Key: that order"},
+        **PROBLEMS,
+        503: {"description": "The File Service is unavailable; retry shortly"},
+    },
+    tags=["orders"],
+)
 async def place_order(
     body: OrderIn,
     principal: PrincipalDep,

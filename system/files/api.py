@@ -131,7 +131,7 @@ async def start_upload(body: UploadRequest, store: StoreDep, repo: RepoDep, sett
     "/uploads/{upload_id}/complete",
     status_code=201,
     response_model=FileOut,
-    responses=PROBLEMS,
+    responses={200: {"model": FileOut, "description": "The same bytes were stored before: that file"}, **PROBLEMS},
     summary="Validate the uploaded bytes and store the file",
 )
 async def complete_upload(

@@ -9,10 +9,26 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response (RFC 9457), as documented in each service's OpenAPI."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="A URI naming the kind of problem; its last segment is `code`")
+    title: str = Field(description="The HTTP status phrase")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, for a person")
+    code: str = Field(description="A stable slug for programs")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Validation errors: one `{field, message}` per invalid input"
+    )
 
 
 class Problem(Exception):
@@ -61,3 +77,55 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "internal-error", "An unexpected error occurred; it has been logged.")
+
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+MALFORMED_BODY = "The body could not be parsed (not JSON, or not UTF-8)"
+INVALID_REQUEST = "Invalid request: the reason is in `detail` and `errors`"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the app's OpenAPI say what its errors really are: every 4xx/5xx response is problem+json with the
+    `Problem` schema (FastAPI would document nothing, or its own 422 body as application/json); an operation
+    with a body also documents 400 (a body that is not JSON), and one with inputs documents 422."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_openapi(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (an OpenAPI document) with its error responses documented as problem+json; changed in place."""
+    content = {PROBLEM: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": MALFORMED_BODY})
+            if "requestBody" in operation or operation.get("parameters"):
+                responses.setdefault("422", {"description": INVALID_REQUEST})
+            for status, response in responses.items():
+                if _is_error(status):
+                    if response.get("description") == "Validation Error":
+                        response["description"] = INVALID_REQUEST
+                    response["content"] = dict(content)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    text = repr(schema.get("paths", {}))
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        if f"#/components/schemas/{name}" not in text:
+            components.pop(name, None)
+    return schema
+
+
+def _is_error(status: str) -> bool:
+    if status.isdigit():
+        return int(status) >= 400
+    return status.upper() in {"4XX", "5XX"}

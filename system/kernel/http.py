@@ -11,7 +11,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from system.kernel.errors import install_problem_handlers, problem_response
+from system.kernel.errors import document_problems, install_problem_handlers, problem_response
 
 ReadinessCheck = Callable[[], Awaitable[None]]  # raises when a dependency is unreachable
 
@@ -29,6 +29,7 @@ def create_service_app(
     """A FastAPI app with /healthz, /readyz (running `checks`), /metrics and problem+json errors."""
     app = FastAPI(title=f"{name} API", version=version, lifespan=lifespan)
     install_problem_handlers(app)
+    document_problems(app)
     checks = checks or {}
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -92,7 +93,9 @@ def test_every_message_delivered_twice_has_no_second_effect(
     # Re-requested jobs make the workers publish their results again, under the same message ids.
     sent.update({"pricing.completed": sent["pricing.requested"] - 1, "pricing.failed": 1})
     seen_before = duplicates(crm_api) + duplicates(mes_api)
-    asyncio.run(republish(stack.settings.amqp_url, rows))
+    # In a thread of its own: another plugin (Playwright's sync API) may own this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, republish(stack.settings.amqp_url, rows)).result()
 
     def all_absorbed() -> bool:
         seen = duplicates(crm_api) + duplicates(mes_api)

@@ -50,3 +50,29 @@ def test_readiness_names_the_unreachable_dependency() -> None:
     not_ready = make_app(ready=False).get("/readyz")
     assert not_ready.status_code == 503 and "database" in not_ready.json()["detail"]
     assert make_app(ready=False).get("/healthz").status_code == 200, "alive even when not ready"
+
+
+def test_openapi_documents_every_error_as_problem_json() -> None:
+    """Fuzzing found errors documented as application/json (or FastAPI's own 422 body) while the service
+    answers problem+json, and a body that is not JSON answered with an undocumented 400."""
+    client = make_app()
+
+    @client.app.post("/things", responses={409: {"description": "Already there"}})  # type: ignore[attr-defined]
+    async def create(thing: dict[str, int]) -> dict[str, int]:
+        return thing
+
+    schema = client.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    created = schema["paths"]["/things"]["post"]["responses"]
+    assert {s: created[s]["content"] for s in ("400", "409", "422")} == dict.fromkeys(("400", "409", "422"), problem)
+    assert created["200"]["content"].keys() == {"application/json"}
+    assert schema["paths"]["/things/{thing_id}"]["get"]["responses"]["422"]["content"] == problem
+    assert schema["paths"]["/readyz"]["get"]["responses"]["503"]["content"] == problem
+    assert "400" not in schema["paths"]["/things/{thing_id}"]["get"]["responses"], "no body, nothing to parse"
+    components = schema["components"]["schemas"]
+    assert {"type", "title", "status", "detail", "code"} <= set(components["Problem"]["required"])
+    assert "HTTPValidationError" not in components, "FastAPI's 422 body is never sent"
+
+    garbage = client.post("/things", content=b"\xff\xfe\x00", headers={"content-type": "application/json"})
+    assert garbage.status_code == 400 and garbage.headers["content-type"] == "application/problem+json"
+    assert garbage.json()["detail"]

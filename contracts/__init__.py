@@ -1,0 +1,1 @@
+"""API contracts: Pact consumer/provider tests (later) and schemathesis fuzzing of every service (`fuzz/`)."""
