@@ -12,9 +12,12 @@ from pydantic import BaseModel, Field
 from system.crm.domain import Account, Order, State, TimelineEntry
 from system.kernel.messaging.catalogue import Material, Process
 
+# PostgreSQL text cannot hold NUL characters: refuse them at the door (a clear 422, not a database error).
+NO_NUL = r"^[^\x00]*$"
+
 
 class LoginRequest(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^\s@\x00]+@[^\s@\x00]+$")
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -45,7 +48,7 @@ class LineIn(BaseModel):
     lead_time_days: int = Field(ge=1, le=90)
     # The File Service stores identical bytes once, under the name of whoever uploaded them first: the
     # customer's own name for their model comes with the line, or another customer's name would show.
-    filename: str | None = Field(default=None, min_length=1, max_length=255)
+    filename: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
 
 
 class OrderIn(BaseModel):
@@ -53,7 +56,7 @@ class OrderIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=500, pattern=NO_NUL)
 
 
 class LineOut(BaseModel):
