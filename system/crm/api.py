@@ -35,7 +35,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _problem(exc: Exception) -> Problem:
+def problem_for(exc: Exception) -> Problem:
+    """The problem+json answer to a domain exception a route let through (registered in app.py)."""
     if isinstance(exc, InvalidTransition):
         return Problem(409, "invalid-transition", str(exc), state=exc.current.value)
     if isinstance(exc, service.OrderRejected):
@@ -47,7 +48,7 @@ def _problem(exc: Exception) -> Problem:
     return Problem(404, "not-found", str(exc))
 
 
-ERRORS = (InvalidTransition, service.OrderRejected, service.Forbidden, service.NotFound, FileServiceUnavailable)
+DOMAIN_ERRORS = (InvalidTransition, service.OrderRejected, service.Forbidden, service.NotFound, FileServiceUnavailable)
 
 
 @router.post("/auth/login", response_model=LoginResponse, responses=PROBLEMS, tags=["auth"], summary="Sign in")
@@ -92,12 +93,7 @@ async def place_order(
         service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days, l.filename)
         for l in body.lines  # noqa: E741
     ]
-    try:
-        order, created = await service.place_order(
-            principal, lines, idempotency_key=idempotency_key, uow=uow, files=files
-        )
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    order, created = await service.place_order(principal, lines, idempotency_key=idempotency_key, uow=uow, files=files)
     if not created:
         response.status_code = 200
     return OrderOut.of(order)
@@ -114,52 +110,34 @@ async def list_orders(
 @router.get("/orders/stuck", response_model=OrderList, responses=PROBLEMS, tags=["operations"])
 async def stuck_orders(principal: PrincipalDep, uow: UowDep) -> OrderList:
     """Orders that have stayed in their state longer than that state's limit (operators)."""
-    try:
-        return OrderList(items=[OrderOut.of(o) for o in await service.stuck_orders(principal, uow=uow)])
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return OrderList(items=[OrderOut.of(o) for o in await service.stuck_orders(principal, uow=uow)])
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
 async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
-    try:
-        return OrderOut.of(await service.get_order(principal, order_id, uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return OrderOut.of(await service.get_order(principal, order_id, uow=uow))
 
 
 @router.get("/orders/{order_id}/timeline", response_model=Timeline, responses=PROBLEMS, tags=["orders"])
 async def order_timeline(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> Timeline:
     """Every state the order went through, with its source service, message id, trace id and time."""
-    try:
-        entries = await service.timeline(principal, order_id, uow=uow)
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    entries = await service.timeline(principal, order_id, uow=uow)
     return Timeline(items=[TimelineOut.of(e) for e in entries])
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
 async def confirm(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
     """Accept the quote."""
-    try:
-        return OrderOut.of(await service.confirm(principal, order_id, uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return OrderOut.of(await service.confirm(principal, order_id, uow=uow))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
 async def cancel(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep, body: CancelIn | None = None) -> OrderOut:
     """Cancel the order (allowed until production starts)."""
-    try:
-        return OrderOut.of(await service.cancel(principal, order_id, body.reason if body else "", uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return OrderOut.of(await service.cancel(principal, order_id, body.reason if body else "", uow=uow))
 
 
 @router.post("/orders/{order_id}/deliver", response_model=OrderOut, responses=PROBLEMS, tags=["operations"])
 async def deliver(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
     """Record delivery of a shipped order (operators)."""
-    try:
-        return OrderOut.of(await service.deliver(principal, order_id, uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return OrderOut.of(await service.deliver(principal, order_id, uow=uow))

@@ -12,15 +12,15 @@ import httpx
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
-from system.crm import consumers
+from system.crm import api, consumers
 from system.crm.adapters.files import HttpFileCatalog
 from system.crm.adapters.uow import CrmUnitOfWork
-from system.crm.api import router
 from system.crm.ports import UowFactory
 from system.crm.schema import inbox, outbox
 from system.crm.seed import seed_demo_accounts
 from system.crm.settings import CrmSettings
 from system.kernel.db import database_check, make_engine
+from system.kernel.errors import translate_errors
 from system.kernel.http import create_service_app
 from system.kernel.messaging.runtime import MessagingRuntime
 from system.kernel.telemetry import setup_logging, setup_tracing
@@ -59,7 +59,8 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.uow = uow
     app.state.files = HttpFileCatalog(files_client)
-    app.include_router(router)
+    app.include_router(api.router)
+    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app
 
 

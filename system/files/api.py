@@ -94,12 +94,16 @@ class DownloadOut(BaseModel):
     expires_in: int
 
 
-def _problem(exc: Exception) -> Problem:
+def problem_for(exc: Exception) -> Problem:
+    """The problem+json answer to a domain exception a route let through (registered in app.py)."""
     if isinstance(exc, UploadRejected):
         return Problem(413 if exc.code == "too-large" else 422, exc.code, exc.detail)
     if isinstance(exc, UploadIncomplete):
         return Problem(409, "upload-incomplete", str(exc))
     return Problem(404, "not-found", str(exc))
+
+
+DOMAIN_ERRORS = (UploadRejected, UploadIncomplete, NotFound)
 
 
 @router.post(
@@ -112,10 +116,7 @@ def _problem(exc: Exception) -> Problem:
 async def start_upload(body: UploadRequest, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> UploadResponse:
     if body.size == 0:
         raise Problem(422, "empty-file", "The file is empty (0 bytes).")
-    try:
-        ticket = await service.start_upload(body.filename, body.size, store=store, repo=repo, settings=settings)
-    except UploadRejected as exc:
-        raise _problem(exc) from exc
+    ticket = await service.start_upload(body.filename, body.size, store=store, repo=repo, settings=settings)
     multipart = ticket.upload.part_count > 1
     return UploadResponse(
         upload_id=ticket.upload.id,
@@ -143,10 +144,7 @@ async def complete_upload(
     body: CompleteRequest | None = None,
 ) -> FileOut:
     parts = [(p.part_number, p.etag) for p in (body.parts if body else [])]
-    try:
-        file, deduplicated = await service.complete_upload(upload_id, parts, store=store, repo=repo, settings=settings)
-    except (UploadRejected, UploadIncomplete, NotFound) as exc:
-        raise _problem(exc) from exc
+    file, deduplicated = await service.complete_upload(upload_id, parts, store=store, repo=repo, settings=settings)
     if deduplicated:
         response.status_code = 200
     return FileOut.of(file, deduplicated)
@@ -154,10 +152,7 @@ async def complete_upload(
 
 @router.get("/{file_id}", response_model=FileOut, responses=PROBLEMS, summary="File metadata")
 async def get_file(file_id: uuid.UUID, repo: RepoDep) -> FileOut:
-    try:
-        return FileOut.of(await service.get_file(file_id, repo=repo))
-    except NotFound as exc:
-        raise _problem(exc) from exc
+    return FileOut.of(await service.get_file(file_id, repo=repo))
 
 
 @router.get(
@@ -167,8 +162,5 @@ async def get_file(file_id: uuid.UUID, repo: RepoDep) -> FileOut:
     summary="A presigned URL to download the file",
 )
 async def download(file_id: uuid.UUID, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> DownloadOut:
-    try:
-        file, url = await service.download_url(file_id, store=store, repo=repo, settings=settings)
-    except NotFound as exc:
-        raise _problem(exc) from exc
+    file, url = await service.download_url(file_id, store=store, repo=repo, settings=settings)
     return DownloadOut(file_id=file.id, url=url, expires_in=settings.presign_ttl_seconds)

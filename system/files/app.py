@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from system.files import api
 from system.files.adapters.repository import SqlFileRepository
 from system.files.adapters.storage import S3Store
-from system.files.api import router
 from system.files.settings import FilesSettings
 from system.kernel.db import database_check, make_engine
+from system.kernel.errors import translate_errors
 from system.kernel.http import create_service_app
 from system.kernel.telemetry import setup_logging, setup_tracing
 
@@ -41,5 +42,6 @@ def create_app(settings: FilesSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.repo = SqlFileRepository(engine)
-    app.include_router(router)
+    app.include_router(api.router)
+    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -53,6 +54,17 @@ def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONR
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def translate_errors(app: FastAPI, translate: Callable[[Exception], Problem], *types: type[Exception]) -> None:
+    """Answer the domain exceptions `types` as problem+json, as `translate` says, wherever a route raises them."""
+
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        problem = translate(exc)
+        return problem_response(problem.status, problem.code, problem.detail, **problem.extra)
+
+    for exc_type in types:
+        app.add_exception_handler(exc_type, handle)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

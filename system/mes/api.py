@@ -58,7 +58,8 @@ class JobList(BaseModel):
     items: list[JobOut]
 
 
-def _problem(exc: Exception) -> Problem:
+def problem_for(exc: Exception) -> Problem:
+    """The problem+json answer to a domain exception a route let through (registered in app.py)."""
     if isinstance(exc, InvalidAction):
         return Problem(409, "invalid-transition", str(exc))
     if isinstance(exc, production.Forbidden):
@@ -66,29 +67,20 @@ def _problem(exc: Exception) -> Problem:
     return Problem(404, "not-found", str(exc))
 
 
-ERRORS = (InvalidAction, production.Forbidden, production.NotFound)
+DOMAIN_ERRORS = (InvalidAction, production.Forbidden, production.NotFound)
 
 
 @router.get("", response_model=JobList, responses=PROBLEMS, summary="Production jobs, oldest first")
 async def list_jobs(principal: PrincipalDep, uow: UowDep, state: Annotated[JobState | None, Query()] = None) -> JobList:
-    try:
-        return JobList(items=[JobOut.of(j) for j in await production.jobs(principal, state, uow=uow)])
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return JobList(items=[JobOut.of(j) for j in await production.jobs(principal, state, uow=uow)])
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=PROBLEMS, summary="One production job")
 async def get_job(job_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> JobOut:
-    try:
-        return JobOut.of(await production.job(principal, job_id, uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return JobOut.of(await production.job(principal, job_id, uow=uow))
 
 
 @router.post("/{job_id}/{action}", response_model=JobOut, responses=PROBLEMS, summary="Advance a production job")
 async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: UowDep) -> JobOut:
     """start → complete → qc-pass → ship; qc-fail sends the job back to the queue for a reprint."""
-    try:
-        return JobOut.of(await production.act(principal, job_id, action, uow=uow))
-    except ERRORS as exc:
-        raise _problem(exc) from exc
+    return JobOut.of(await production.act(principal, job_id, action, uow=uow))

@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from system.kernel.db import database_check, make_engine
+from system.kernel.errors import translate_errors
 from system.kernel.http import create_service_app
 from system.kernel.messaging.runtime import MessagingRuntime
 from system.kernel.telemetry import setup_logging, setup_tracing
 from system.kernel.uow import transactional
-from system.mes import consumers
+from system.mes import api, consumers
 from system.mes.adapters.uow import MesUnitOfWork
-from system.mes.api import router
 from system.mes.ports import UowFactory
 from system.mes.schema import inbox, outbox
 from system.mes.settings import MesSettings
@@ -43,5 +43,6 @@ def create_app(settings: MesSettings | None = None) -> FastAPI:
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
     app.state.settings = settings
     app.state.uow = uow
-    app.include_router(router)
+    app.include_router(api.router)
+    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

@@ -76,3 +76,21 @@ def test_openapi_documents_every_error_as_problem_json() -> None:
     garbage = client.post("/things", content=b"\xff\xfe\x00", headers={"content-type": "application/json"})
     assert garbage.status_code == 400 and garbage.headers["content-type"] == "application/problem+json"
     assert garbage.json()["detail"]
+
+
+def test_domain_exceptions_a_route_lets_through_are_answered_as_problems() -> None:
+    from system.kernel.errors import Problem, translate_errors
+
+    class OutOfStock(Exception):
+        pass
+
+    app = create_service_app(f"unit-http-{uuid.uuid4().hex[:6]}")
+    translate_errors(app, lambda exc: Problem(409, "out-of-stock", str(exc)), OutOfStock)
+
+    @app.get("/buy")
+    async def buy() -> None:
+        raise OutOfStock("no PLA left")
+
+    answer = TestClient(app).get("/buy")
+    assert answer.status_code == 409 and answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], answer.json()["detail"]) == ("out-of-stock", "no PLA left")
