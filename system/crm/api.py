@@ -32,6 +32,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such order (for this caller)"},
     409: {"description": "The order's state does not allow this"},
     422: {"description": "Invalid request"},
+    503: {"description": "A dependency (database, File Service) is unavailable; retry after `Retry-After` seconds"},
 }
 
 
@@ -76,7 +77,6 @@ async def me(principal: PrincipalDep, uow: UowDep) -> AccountOut:
     responses={
         200: {"model": OrderOut, "description": "Placed before with this Idempotency-Key: that order"},
         **PROBLEMS,
-        503: {"description": "The File Service is unavailable; retry shortly"},
     },
     tags=["orders"],
 )
@@ -88,7 +88,11 @@ async def place_order(
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> OrderOut:
-    """Place an order, priced asynchronously (poll it or its timeline); retry-safe with an Idempotency-Key."""
+    """Place an order, priced asynchronously (poll it or its timeline).
+
+    Retry-safe with an `Idempotency-Key` (per account, valid 24 hours): a repeat returns the first order (200),
+    also when the first request is still being processed; the same key with a different body is refused (422).
+    """
     lines = [
         service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days, l.filename)
         for l in body.lines  # noqa: E741
@@ -131,10 +135,21 @@ async def confirm(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> 
     return OrderOut.of(await service.confirm(principal, order_id, uow=uow))
 
 
-@router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])
-async def cancel(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep, body: CancelIn | None = None) -> OrderOut:
-    """Cancel the order (allowed until production starts)."""
-    return OrderOut.of(await service.cancel(principal, order_id, body.reason if body else "", uow=uow))
+@router.post(
+    "/orders/{order_id}/cancel",
+    response_model=OrderOut,
+    responses={202: {"model": OrderOut, "description": "Confirmed: cancellation requested, MES answers"}, **PROBLEMS},
+    tags=["orders"],
+)
+async def cancel(
+    order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep, response: Response, body: CancelIn | None = None
+) -> OrderOut:
+    """Cancel the order: at once before confirmation (200); a confirmed order's cancellation is a request the
+    factory accepts if production has not started (202, state `cancellation_requested`; follow the order)."""
+    order = await service.cancel(principal, order_id, body.reason if body else "", uow=uow)
+    if order.state is State.CANCELLATION_REQUESTED:
+        response.status_code = 202
+    return OrderOut.of(order)
 
 
 @router.post("/orders/{order_id}/deliver", response_model=OrderOut, responses=PROBLEMS, tags=["operations"])

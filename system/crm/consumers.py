@@ -22,6 +22,8 @@ CONSUMERS: list[tuple[QueueSpec, dict[str, Handler]]] = [
         {
             "order.priced": _in_uow(tracking.order_priced),
             "order.pricing_failed": _in_uow(tracking.order_pricing_failed),
+            "order.cancellation_accepted": _in_uow(tracking.cancellation_accepted),
+            "order.cancellation_refused": _in_uow(tracking.cancellation_refused),
             **{t: _in_uow(tracking.production_event) for t in tracking.PRODUCTION_STATES},
         },
     )

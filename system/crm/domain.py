@@ -16,6 +16,7 @@ class State(StrEnum):
     QUOTED = "quoted"
     PRICING_FAILED = "pricing_failed"
     CONFIRMED = "confirmed"
+    CANCELLATION_REQUESTED = "cancellation_requested"
     IN_PRODUCTION = "in_production"
     QUALITY_CHECK = "quality_check"
     QC_FAILED = "qc_failed"
@@ -24,12 +25,15 @@ class State(StrEnum):
     CANCELLED = "cancelled"
 
 
-# The whole lifecycle: a transition not listed here is refused. Cancelling is allowed before production.
+# The whole lifecycle: a transition not listed here is refused. Before confirmation the CRM cancels on its own
+# (no production job can exist yet); a confirmed order's cancellation is a request MES accepts (-> cancelled) or
+# refuses (-> confirmed, or in_production when the production start arrives first): see system/agreement.py.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PRICING: frozenset({State.QUOTED, State.PRICING_FAILED, State.CANCELLED}),
     State.QUOTED: frozenset({State.CONFIRMED, State.CANCELLED}),
     State.PRICING_FAILED: frozenset({State.CANCELLED}),
-    State.CONFIRMED: frozenset({State.IN_PRODUCTION, State.CANCELLED}),
+    State.CONFIRMED: frozenset({State.IN_PRODUCTION, State.CANCELLATION_REQUESTED}),
+    State.CANCELLATION_REQUESTED: frozenset({State.CANCELLED, State.CONFIRMED, State.IN_PRODUCTION}),
     State.IN_PRODUCTION: frozenset({State.QUALITY_CHECK}),
     State.QUALITY_CHECK: frozenset({State.SHIPPED, State.QC_FAILED}),
     State.QC_FAILED: frozenset({State.IN_PRODUCTION}),
@@ -38,19 +42,22 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.CANCELLED: frozenset(),
 }
 
-# What a customer may do in each state (the UI shows only these buttons).
+# What a customer may do in each state (the UI shows only these buttons). Other transitions follow MES's events:
+# e.g. cancellation_requested -> confirmed is MES refusing, never a customer's "confirm".
 CUSTOMER_ACTIONS: dict[State, tuple[str, ...]] = {
     State.PRICING: ("cancel",),
     State.QUOTED: ("confirm", "cancel"),
     State.PRICING_FAILED: ("cancel",),
     State.CONFIRMED: ("cancel",),
 }
+OPERATOR_ACTIONS: dict[State, tuple[str, ...]] = {State.SHIPPED: ("deliver",)}
 
 # How long an order may stay in a state before it counts as stuck (the customer's own decision time is long).
 STUCK_AFTER: dict[State, timedelta] = {
     State.PRICING: timedelta(minutes=35),
     State.QUOTED: timedelta(days=14),
     State.CONFIRMED: timedelta(hours=4),
+    State.CANCELLATION_REQUESTED: timedelta(minutes=15),  # MES answers in seconds; minutes mean a lost answer
     State.IN_PRODUCTION: timedelta(days=3),
     State.QUALITY_CHECK: timedelta(hours=8),
     State.QC_FAILED: timedelta(hours=8),
@@ -106,6 +113,20 @@ class TimelineEntry:
     note: str = ""
 
 
+class CancellationStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """The customer's cancellation of a confirmed order and MES's answer to it, as the customer sees it."""
+
+    status: CancellationStatus
+    reason: str
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -123,6 +144,7 @@ class Order:
     updated_at: datetime = field(default_factory=_now)
     state_since: datetime = field(default_factory=_now)
     idempotency_key: str | None = None
+    cancellation: Cancellation | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)  # entries added since loading
 
     def can_become(self, target: State) -> bool:
@@ -144,6 +166,12 @@ class Order:
         self.state, self.state_since, self.updated_at = target, now, now
         self.timeline.append(TimelineEntry(target, source, now, message_id, trace_id, note))
 
+    def note(self, note: str, *, source: str, message_id: uuid.UUID | None = None, trace_id: str | None = None) -> None:
+        """Record something that happened to the order without changing its state (e.g. a refused cancellation)."""
+        now = _now()
+        self.updated_at = now
+        self.timeline.append(TimelineEntry(self.state, source, now, message_id, trace_id, note))
+
     def quote(self, prices: dict[uuid.UUID, tuple[Decimal, Decimal]], total: Decimal) -> None:
         """Set each line's (unit, total) price and the order total (from MES's `order.priced`)."""
         for line in self.lines:
@@ -152,6 +180,11 @@ class Order:
 
     def allowed_actions(self) -> tuple[str, ...]:
         return CUSTOMER_ACTIONS.get(self.state, ())
+
+    def require_action(self, action: str, target: State) -> None:
+        """InvalidTransition unless a person may take `action` (leading to `target`) in the current state."""
+        if action not in CUSTOMER_ACTIONS.get(self.state, ()) + OPERATOR_ACTIONS.get(self.state, ()):
+            raise InvalidTransition(self.id, self.state, target)
 
     def is_stuck(self, now: datetime, limits: dict[State, timedelta] = STUCK_AFTER) -> bool:
         limit = limits.get(self.state)

@@ -18,10 +18,26 @@ class Accounts(Protocol):
     async def upsert(self, account: Account, password_hash: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """Which order an Idempotency-Key placed, and a digest of the request that placed it."""
+
+    order_id: uuid.UUID
+    request_hash: str
+
+
 class Orders(Protocol):
     async def add(self, order: Order) -> None: ...
     async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None: ...
-    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> Order | None: ...
+    async def claim_idempotency_key(
+        self, customer_id: uuid.UUID, key: str, request_hash: str, order_id: uuid.UUID, *, expires_at: datetime
+    ) -> IdempotencyClaim | None:
+        """Bind an unused (or expired) key to `order_id` and return None, or return the live claim that holds it.
+
+        A concurrent claim of the same key waits until the first one's transaction ends.
+        """
+        ...
+
     async def save(self, order: Order) -> None: ...
     async def find(self, customer_id: uuid.UUID | None, state: State | None, limit: int = 100) -> list[Order]: ...
     async def stuck(self, now: datetime, limit: int = 500) -> list[Order]: ...
@@ -52,6 +68,8 @@ class FileInfo:
 
 
 class FileCatalog(Protocol):
-    """The File Service, as far as the CRM cares: does this file exist, and what is it."""
+    """The File Service, as far as the CRM cares: does this account own this file, and what is it."""
 
-    async def describe(self, file_id: uuid.UUID) -> FileInfo | None: ...
+    async def describe(self, file_id: uuid.UUID, *, account_id: uuid.UUID) -> FileInfo | None:
+        """The file as `account_id` sees it; None if it does not exist or that account may not use it."""
+        ...

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
-    UniqueConstraint,
     Uuid,
     func,
 )
@@ -44,11 +43,24 @@ orders = Table(
     Column("total_price", Numeric(12, 2)),
     Column("currency", Text, nullable=False),
     Column("failure_reasons", JSONB, nullable=False, server_default="[]"),
-    Column("idempotency_key", Text),
+    Column("idempotency_key", Text),  # the key it was placed with (the live binding is in idempotency_keys)
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("state_since", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),
+    # A confirmed order's cancellation: requested, then accepted or refused by MES, with the reason.
+    Column("cancellation_status", Text),
+    Column("cancellation_reason", Text),
+)
+
+# Idempotency-Key -> the order it placed, per account, until it expires (then the key may place a new order).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("customer_id", Uuid, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("request_hash", Text, nullable=False),
+    Column("order_id", Uuid, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 order_lines = Table(

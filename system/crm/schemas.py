@@ -73,6 +73,13 @@ class LineOut(BaseModel):
     warnings: list[str]
 
 
+class CancellationOut(BaseModel):
+    """A confirmed order's cancellation: requested, then accepted or refused by the factory (MES), and why."""
+
+    status: Literal["requested", "accepted", "refused"]
+    reason: str
+
+
 class OrderOut(BaseModel):
     id: uuid.UUID
     customer_id: uuid.UUID
@@ -85,6 +92,7 @@ class OrderOut(BaseModel):
     lines: list[LineOut]
     failure_reasons: list[str]
     allowed_actions: list[str]
+    cancellation: CancellationOut | None = None
 
     @classmethod
     def of(cls, o: Order) -> OrderOut:
@@ -100,6 +108,11 @@ class OrderOut(BaseModel):
             lines=[LineOut.model_validate(line, from_attributes=True) for line in o.lines],
             failure_reasons=o.failure_reasons,
             allowed_actions=list(o.allowed_actions()),
+            cancellation=(
+                CancellationOut(status=o.cancellation.status.value, reason=o.cancellation.reason)
+                if o.cancellation
+                else None
+            ),
         )
 
 

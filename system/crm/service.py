@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
 from prometheus_client import Counter
+from pydantic import BaseModel
 
-from system.crm.domain import Account, Order, OrderLine, State, TimelineEntry
+from system.crm.domain import Account, Cancellation, CancellationStatus, Order, OrderLine, State, TimelineEntry
 from system.crm.ports import FileCatalog, UnitOfWork, UowFactory
 from system.kernel.auth import Principal, check_password
-from system.kernel.messaging.catalogue import Material, OrderCancelled, OrderConfirmed, OrderPlaced, Process
+from system.kernel.messaging.catalogue import (
+    CancellationRequested,
+    Material,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
+    Process,
+)
 from system.kernel.messaging.catalogue import OrderLine as LineContract
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.telemetry import current_trace_id
@@ -22,7 +33,10 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 ORDERS_PLACED = Counter("crm_orders_placed_total", "Orders accepted by the CRM", ["customer_kind"])
 TRANSITIONS = Counter("crm_order_transitions_total", "Order state changes", ["state", "source"])
+IDEMPOTENCY = Counter("crm_idempotent_requests_total", "Requests that re-used an Idempotency-Key", ["outcome"])
 SOURCE = "crm"
+# How long an Idempotency-Key names its order (documented in the API): a client retries within minutes.
+IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 class NotFound(LookupError):
@@ -80,13 +94,12 @@ async def place_order(
     """Accept an order for pricing and announce it; return (order, created). A repeated key returns the first."""
     if principal.is_operator:
         raise Forbidden("operators do not place orders")
-    described = [await files.describe(line.file_id) for line in lines]
-    missing = [str(line.file_id) for line, info in zip(lines, described, strict=True) if info is None]
+    described = [await files.describe(line.file_id, account_id=principal.account_id) for line in lines]
+    pairs = enumerate(zip(lines, described, strict=True), 1)
+    missing = [f"line {n} ({line.file_id})" for n, (line, info) in pairs if info is None]
     if missing:
-        raise OrderRejected("unknown-file", f"No uploaded model with id {', '.join(missing)}.")
+        raise OrderRejected("unknown-file", f"No uploaded model of yours with that id: {', '.join(missing)}.")
     async with uow() as tx:
-        if idempotency_key and (earlier := await tx.orders.by_idempotency_key(principal.account_id, idempotency_key)):
-            return earlier, False
         account = await tx.accounts.get(principal.account_id)
         if account is None:
             raise NotFound("account no longer exists")
@@ -109,12 +122,51 @@ async def place_order(
                 if i is not None
             ],
         )
+        if idempotency_key and (earlier := await _earlier(tx, account.id, idempotency_key, lines, order.id)):
+            return earlier, False
         order.timeline.append(_entry(order, note=f"{len(order.lines)} line(s) sent for pricing"))
         await tx.orders.add(order)
         await tx.publish(_placed(order, account))
     ORDERS_PLACED.labels(account.kind or "?").inc()
     log.info("order placed", extra={"order_id": str(order.id), "lines": len(order.lines)})
     return order, True
+
+
+async def _earlier(
+    tx: UnitOfWork, customer_id: uuid.UUID, key: str, lines: list[LineRequest], order_id: uuid.UUID
+) -> Order | None:
+    """The order this key already placed (None: the key is now `order_id`'s); 422 if it placed a different one.
+
+    The claim is a row insert: a concurrent request with the same key waits for the first one's transaction,
+    then sees its order, so concurrent duplicates never create a second order nor fail.
+    """
+    fingerprint = request_fingerprint(lines)
+    claim = await tx.orders.claim_idempotency_key(
+        customer_id, key, fingerprint, order_id, expires_at=datetime.now(UTC) + IDEMPOTENCY_TTL
+    )
+    if claim is None:
+        return None
+    if claim.request_hash and claim.request_hash != fingerprint:  # '' for keys older than fingerprints
+        IDEMPOTENCY.labels("mismatch").inc()
+        raise OrderRejected(
+            "idempotency-key-reused",
+            "This Idempotency-Key was already used for a different order (other lines, quantities or options); "
+            "send a new key for a new order.",
+        )
+    earlier = await tx.orders.get(claim.order_id)
+    if earlier is None:  # the key outlived its order: cannot happen while orders are never deleted
+        raise NotFound(f"no order {claim.order_id}")
+    IDEMPOTENCY.labels("replay").inc()
+    log.info("idempotent replay", extra={"order_id": str(earlier.id)})
+    return earlier
+
+
+def request_fingerprint(lines: list[LineRequest]) -> str:
+    """A digest of what was ordered, so a key re-used for a different order is recognised."""
+    canonical = [
+        [str(r.file_id), r.material.value, r.process.value, r.quantity, r.lead_time_days, r.filename] for r in lines
+    ]
+    return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
 
 
 def _entry(order: Order, note: str) -> TimelineEntry:
@@ -163,39 +215,60 @@ async def timeline(principal: Principal, order_id: uuid.UUID, *, uow: UowFactory
 
 async def confirm(principal: Principal, order_id: uuid.UUID, *, uow: UowFactory) -> Order:
     """The customer accepts the quote: production may start."""
-    return await _customer_step(principal, order_id, State.CONFIRMED, "quote accepted", uow=uow)
+    return await _customer_step(principal, order_id, "confirm", State.CONFIRMED, "quote accepted", uow=uow)
 
 
 async def cancel(principal: Principal, order_id: uuid.UUID, reason: str, *, uow: UowFactory) -> Order:
-    """Cancel before production; MES stops pricing and production for the order."""
-    return await _customer_step(principal, order_id, State.CANCELLED, reason or "cancelled by the customer", uow=uow)
+    """Cancel at once before confirmation; a confirmed order's cancellation is a request that MES answers."""
+    reason = reason or "cancelled by the customer"
+    async with uow() as tx:
+        order = _visible(principal, await tx.orders.get(order_id, for_update=True), order_id)
+        order.require_action("cancel", State.CANCELLED)
+        if order.state is not State.CONFIRMED:
+            return await _step(tx, order, State.CANCELLED, reason)
+        order.cancellation = Cancellation(CancellationStatus.REQUESTED, reason)
+        return await _step(tx, order, State.CANCELLATION_REQUESTED, f"asked the factory to cancel: {reason}")
 
 
 async def deliver(principal: Principal, order_id: uuid.UUID, *, uow: UowFactory) -> Order:
     """An operator records the carrier's proof of delivery."""
     if not principal.is_operator:
         raise Forbidden("only operators record deliveries")
-    return await _customer_step(principal, order_id, State.DELIVERED, "delivered to the customer", uow=uow)
+    return await _customer_step(principal, order_id, "deliver", State.DELIVERED, "delivered to the customer", uow=uow)
 
 
 async def _customer_step(
-    principal: Principal, order_id: uuid.UUID, target: State, note: str, *, uow: UowFactory
+    principal: Principal, order_id: uuid.UUID, action: str, target: State, note: str, *, uow: UowFactory
 ) -> Order:
     async with uow() as tx:
         order = _visible(principal, await tx.orders.get(order_id, for_update=True), order_id)
-        order.transition(target, source=SOURCE, trace_id=current_trace_id(), note=note)
-        await tx.orders.save(order)
-        if target is State.CONFIRMED:
-            await tx.publish(_event(OrderConfirmed(order_id=order.id), "order.confirmed", order))
-        elif target is State.CANCELLED:
-            await tx.publish(_event(OrderCancelled(order_id=order.id, reason=note), "order.cancelled", order))
+        order.require_action(action, target)
+        return await _step(tx, order, target, note)
+
+
+async def _step(tx: UnitOfWork, order: Order, target: State, note: str) -> Order:
+    """Move a locked order to `target`, store it, and tell MES what it must know (same transaction)."""
+    order.transition(target, source=SOURCE, trace_id=current_trace_id(), note=note)
+    await tx.orders.save(order)
+    announcement = _ANNOUNCED.get(target)
+    if announcement is not None:
+        type_, make = announcement
+        payload = make(order, order.cancellation.reason if order.cancellation else note)
+        await tx.publish(Envelope.wrap(payload, type=type_, producer=SOURCE, correlation_id=str(order.id)))
     TRANSITIONS.labels(target.value, SOURCE).inc()
     log.info("order %s", target.value, extra={"order_id": str(order.id)})
     return order
 
 
-def _event(payload: OrderConfirmed | OrderCancelled, type_: str, order: Order) -> Envelope:
-    return Envelope.wrap(payload, type=type_, producer=SOURCE, correlation_id=str(order.id))
+# What MES hears of the customer's decisions: (message type, payload from the order and the reason).
+_ANNOUNCED: dict[State, tuple[str, Callable[[Order, str], BaseModel]]] = {
+    State.CONFIRMED: ("order.confirmed", lambda o, _: OrderConfirmed(order_id=o.id)),
+    State.CANCELLED: ("order.cancelled", lambda o, why: OrderCancelled(order_id=o.id, reason=why)),
+    State.CANCELLATION_REQUESTED: (
+        "order.cancellation_requested",
+        lambda o, why: CancellationRequested(order_id=o.id, reason=why),
+    ),
+}
 
 
 async def stuck_orders(principal: Principal, *, uow: UowFactory) -> list[Order]:

@@ -1,4 +1,4 @@
-"""Applying MES events to orders: quotes, pricing failures and production progress (one transaction each)."""
+"""Applying MES events to orders: quotes, pricing failures, answers to cancellations, production progress."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import uuid
 
 from prometheus_client import Counter
 
-from system.crm.domain import Order, State
+from system.crm.domain import Cancellation, CancellationStatus, Order, State
 from system.crm.ports import UnitOfWork
 from system.crm.service import TRANSITIONS
-from system.kernel.messaging.catalogue import OrderPriced, OrderPricingFailed, ProductionEvent
+from system.kernel.messaging.catalogue import (
+    CancellationAccepted,
+    CancellationRefused,
+    OrderPriced,
+    OrderPricingFailed,
+    ProductionEvent,
+)
 from system.kernel.messaging.consumer import PermanentError, RetryLater
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.telemetry import current_trace_id
@@ -27,6 +33,9 @@ PRODUCTION_STATES = {
     "production.qc_failed": State.QC_FAILED,
     "production.shipped": State.SHIPPED,
 }
+
+
+CANCELLATIONS = Counter("crm_cancellation_answers_total", "MES's answers to cancellation requests", ["outcome"])
 
 
 async def order_priced(tx: UnitOfWork, envelope: Envelope, payload: OrderPriced) -> None:
@@ -50,11 +59,47 @@ async def order_pricing_failed(tx: UnitOfWork, envelope: Envelope, payload: Orde
 
 
 async def production_event(tx: UnitOfWork, envelope: Envelope, payload: ProductionEvent) -> None:
-    """Production started, finished printing, failed QC (reprint) or shipped."""
+    """Production started, finished printing, failed QC (reprint) or shipped.
+
+    A start that finds the order waiting for MES's answer to a cancellation is that answer: MES refuses a
+    cancellation once production has started, and its refusal follows.
+    """
     target = PRODUCTION_STATES[envelope.type]
     order = await _order(tx, payload.order_id)
+    if order.state is State.CANCELLED:  # MES never works on an order it accepted to cancel: a real disagreement
+        raise PermanentError(f"{envelope.type} for order {order.id}, which the CRM has cancelled")
     if await _applies(order, target, envelope):
         await _move(tx, order, target, envelope, payload.note or envelope.type)
+
+
+async def cancellation_accepted(tx: UnitOfWork, envelope: Envelope, payload: CancellationAccepted) -> None:
+    """MES stopped the order before production: it is cancelled."""
+    order = await _order(tx, payload.order_id)
+    if order.state is State.CANCELLED:
+        return  # the same answer again
+    if order.state is not State.CANCELLATION_REQUESTED:
+        raise PermanentError(f"MES accepted a cancellation of order {order.id}, which is {order.state.value}")
+    order.cancellation = Cancellation(CancellationStatus.ACCEPTED, payload.reason)
+    CANCELLATIONS.labels("accepted").inc()
+    await _move(tx, order, State.CANCELLED, envelope, f"cancelled: {payload.reason}")
+
+
+async def cancellation_refused(tx: UnitOfWork, envelope: Envelope, payload: CancellationRefused) -> None:
+    """MES could not cancel (production had started): the order goes on, and the customer sees why."""
+    order = await _order(tx, payload.order_id)
+    if order.cancellation is None or order.cancellation.status is not CancellationStatus.REQUESTED:
+        return  # the same answer again
+    if order.state is State.CANCELLED:
+        raise PermanentError(f"MES refused to cancel order {order.id}, which the CRM has cancelled")
+    order.cancellation = Cancellation(CancellationStatus.REFUSED, payload.reason)
+    CANCELLATIONS.labels("refused").inc()
+    note = f"cancellation refused: {payload.reason}"
+    if order.state is State.CANCELLATION_REQUESTED:
+        await _move(tx, order, State.CONFIRMED, envelope, note)
+        return
+    # production.started arrived first and already moved the order on: record the answer only
+    order.note(note, source=SOURCE, message_id=envelope.message_id, trace_id=current_trace_id())
+    await tx.orders.save(order)
 
 
 async def _order(tx: UnitOfWork, order_id: uuid.UUID) -> Order:
@@ -70,7 +115,7 @@ async def _applies(order: Order, target: State, envelope: Envelope) -> bool:
     An event that overtook its predecessor (a retry, another replica) applies once that one has; one that can
     never apply ends in the DLQ with this reason after the consumer's last attempt.
     """
-    if order.state is State.CANCELLED:  # a race with the customer's cancellation, not a defect
+    if order.state is State.CANCELLED:  # a price for an order cancelled while it was priced: not a defect
         IGNORED.labels(envelope.type).inc()
         log.info("event for a cancelled order ignored", extra={"order_id": str(order.id), "type": envelope.type})
         return False

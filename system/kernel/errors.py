@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from system.kernel.outages import OUTAGES, RETRY_AFTER_SECONDS, is_outage
+
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
@@ -44,7 +46,7 @@ class Problem(Exception):
 
 
 def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response."""
+    """A problem+json response; a 503 says when to retry (`Retry-After`)."""
     body = {
         "type": f"https://errors.orders.example/{code}",
         "title": HTTPStatus(status).phrase,
@@ -53,7 +55,8 @@ def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONR
         "code": code,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def translate_errors(app: FastAPI, translate: Callable[[Exception], Problem], *types: type[Exception]) -> None:
@@ -87,6 +90,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_outage(exc):  # the transaction was rolled back: nothing was half-done, the client may retry
+            OUTAGES.labels(app.title).inc()
+            log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
+            return problem_response(
+                503, "dependency-unavailable", "A service this request needs is unavailable; please retry shortly."
+            )
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "internal-error", "An unexpected error occurred; it has been logged.")
 

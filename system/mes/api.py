@@ -9,16 +9,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from system.agreement import mes_state
 from system.kernel.errors import Problem
 from system.mes import production
 from system.mes.deps import PrincipalDep, UowDep
-from system.mes.domain import InvalidAction, JobState, ProductionJob
+from system.mes.domain import InvalidAction, JobState, MesOrder, OrderStage, ProductionJob
 
 router = APIRouter(prefix="/production-jobs", tags=["production"])
+orders_router = APIRouter(prefix="/orders", tags=["orders"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid credentials"},
     403: {"description": "Operators only"},
-    404: {"description": "No such production job"},
+    404: {"description": "No such production job or order"},
     409: {"description": "The job's state does not allow this action"},
 }
 Action = Literal["start", "complete", "qc-pass", "qc-fail", "ship"]
@@ -58,6 +60,24 @@ class JobList(BaseModel):
     items: list[JobOut]
 
 
+class MesOrderOut(BaseModel):
+    """MES's view of one order: its stage, its production job, and the one state the agreement check compares."""
+
+    order_id: uuid.UUID
+    stage: OrderStage
+    job: JobOut | None
+    state: str
+
+    @classmethod
+    def of(cls, order: MesOrder, job: ProductionJob | None) -> MesOrderOut:
+        return cls(
+            order_id=order.id,
+            stage=order.stage,
+            job=JobOut.of(job) if job else None,
+            state=mes_state(order.stage.value, job.state.value if job else None),
+        )
+
+
 def problem_for(exc: Exception) -> Problem:
     """The problem+json answer to a domain exception a route let through (registered in app.py)."""
     if isinstance(exc, InvalidAction):
@@ -84,3 +104,9 @@ async def get_job(job_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> Jo
 async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: UowDep) -> JobOut:
     """start → complete → qc-pass → ship; qc-fail sends the job back to the queue for a reprint."""
     return JobOut.of(await production.act(principal, job_id, action, uow=uow))
+
+
+@orders_router.get("/{order_id}", response_model=MesOrderOut, responses=PROBLEMS, summary="MES's view of one order")
+async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> MesOrderOut:
+    """Its stage and production job (operators): what the CRM's view of the order must agree with."""
+    return MesOrderOut.of(*await production.order_view(principal, order_id, uow=uow))

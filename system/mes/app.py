@@ -44,5 +44,6 @@ def create_app(settings: MesSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.uow = uow
     app.include_router(api.router)
+    app.include_router(api.orders_router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

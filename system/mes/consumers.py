@@ -8,7 +8,7 @@ from system.kernel.messaging.consumer import Handler
 from system.kernel.messaging.queues import MES_CRM_EVENTS, MES_PRICING_RESULTS
 from system.kernel.messaging.topology import QueueSpec
 from system.kernel.uow import in_unit_of_work
-from system.mes import pricing_flow, production
+from system.mes import cancellation, pricing_flow, production
 from system.mes.adapters.uow import MesUnitOfWork
 
 
@@ -22,7 +22,8 @@ CONSUMERS: list[tuple[QueueSpec, dict[str, Handler]]] = [
         {
             "order.placed": _in_uow(pricing_flow.order_placed),
             "order.confirmed": _in_uow(production.order_confirmed),
-            "order.cancelled": _in_uow(production.order_cancelled),
+            "order.cancelled": _in_uow(cancellation.order_cancelled),
+            "order.cancellation_requested": _in_uow(cancellation.cancellation_requested),
         },
     ),
     (

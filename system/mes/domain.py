@@ -62,6 +62,7 @@ class MesOrder:
     lines: list[dict[str, Any]]  # the OrderLine contracts as JSON (production needs them)
     stage: OrderStage = OrderStage.PRICING
     created_at: datetime = field(default_factory=_now)
+    customer_id: uuid.UUID | None = None  # whose models the pricing workers read (absent for older orders)
 
 
 @dataclass

@@ -37,6 +37,7 @@ async def order_placed(tx: UnitOfWork, envelope: Envelope, payload: OrderPlaced)
         return  # the same order announced twice under different message ids
     order = MesOrder(
         id=payload.order_id,
+        customer_id=payload.customer_id,
         customer_kind=payload.customer_kind,
         contract_discount_pct=payload.contract_discount_pct,
         lines=[line.model_dump(mode="json") for line in payload.lines],
@@ -53,6 +54,7 @@ async def order_placed(tx: UnitOfWork, envelope: Envelope, payload: OrderPlaced)
                     line=line,
                     customer_kind=order.customer_kind,
                     contract_discount_pct=order.contract_discount_pct,
+                    customer_id=order.customer_id,
                 ),
                 "pricing.requested",
                 envelope,

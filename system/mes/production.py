@@ -1,4 +1,4 @@
-"""Production: a job per confirmed order, the operator's actions on it, and cancellation before production."""
+"""Production: a job per confirmed order and the operator's actions on it (cancellations: cancellation.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import uuid
 from prometheus_client import Counter
 
 from system.kernel.auth import Principal
-from system.kernel.messaging.catalogue import OrderCancelled, OrderConfirmed, ProductionEvent
+from system.kernel.messaging.catalogue import OrderConfirmed, ProductionEvent
 from system.kernel.messaging.consumer import PermanentError, RetryLater
 from system.kernel.messaging.envelope import Envelope
-from system.mes.domain import JobState, OrderStage, PricingState, ProductionJob
+from system.mes.domain import JobState, MesOrder, OrderStage, ProductionJob
 from system.mes.ports import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -34,31 +34,15 @@ async def order_confirmed(tx: UnitOfWork, envelope: Envelope, payload: OrderConf
         raise RetryLater(f"order {payload.order_id} was confirmed before MES heard it was placed")
     if order.stage is OrderStage.CONFIRMED:
         return  # already queued
+    if order.stage is OrderStage.CANCELLED:  # a cancellation request overtook this and was accepted
+        log.info("confirmation of a cancelled order ignored", extra={"order_id": str(order.id)})
+        return
     if order.stage is not OrderStage.PRICED:
         raise PermanentError(f"order {order.id} is {order.stage.value} in MES; it cannot be confirmed")
     order.stage = OrderStage.CONFIRMED
     await tx.orders.save(order)
     await tx.production.add(ProductionJob(id=uuid.uuid4(), order_id=order.id, lines=order.lines))
     log.info("production job queued", extra={"order_id": str(order.id)})
-
-
-async def order_cancelled(tx: UnitOfWork, envelope: Envelope, payload: OrderCancelled) -> None:
-    """Stop everything for the order: pending pricing jobs and a production job that has not started."""
-    order = await tx.orders.get(payload.order_id, for_update=True)
-    if order is None or order.stage is OrderStage.CANCELLED:
-        return  # cancelled before MES heard of it (nothing to stop), or a repeat
-    order.stage = OrderStage.CANCELLED
-    await tx.orders.save(order)
-    for job in await tx.pricing.for_order(order.id, for_update=True):
-        if job.state is PricingState.PENDING:
-            job.state = PricingState.CANCELLED
-            await tx.pricing.save(job)
-    for production_job in await tx.production.for_order(order.id, for_update=True):
-        if production_job.state is not JobState.QUEUED:
-            raise PermanentError(f"order {order.id} cancelled after production started ({production_job.state.value})")
-        production_job.state = JobState.CANCELLED
-        await tx.production.save(production_job)
-    log.info("order cancelled in MES", extra={"order_id": str(order.id)})
 
 
 async def act(principal: Principal, job_id: uuid.UUID, action: str, *, uow: UowFactory) -> ProductionJob:
@@ -97,3 +81,16 @@ async def job(principal: Principal, job_id: uuid.UUID, *, uow: UowFactory) -> Pr
 def _operator(principal: Principal) -> None:
     if not principal.is_operator:
         raise Forbidden("only operators work on production jobs")
+
+
+async def order_view(
+    principal: Principal, order_id: uuid.UUID, *, uow: UowFactory
+) -> tuple[MesOrder, ProductionJob | None]:
+    """MES's view of one order (its stage and production job), for operators and the agreement check."""
+    _operator(principal)
+    async with uow() as tx:
+        order = await tx.orders.get(order_id)
+        jobs = await tx.production.for_order(order_id)
+    if order is None:
+        raise NotFound(f"MES has no order {order_id}")
+    return order, jobs[-1] if jobs else None

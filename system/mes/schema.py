@@ -19,6 +19,7 @@ mes_orders = Table(
     Column("lines", JSONB, nullable=False),
     Column("stage", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("customer_id", Uuid),
 )
 
 pricing_jobs = Table(

@@ -48,6 +48,11 @@ class OrderLine(Remote):
     warnings: list[str] = []
 
 
+class Cancellation(Remote):
+    status: str  # requested | accepted | refused
+    reason: str = ""
+
+
 class Order(Remote):
     id: str
     customer_id: str
@@ -60,6 +65,7 @@ class Order(Remote):
     lines: list[OrderLine] = []
     failure_reasons: list[str] = []
     allowed_actions: list[str] = []
+    cancellation: Cancellation | None = None
 
     @property
     def is_final(self) -> bool:

@@ -14,6 +14,7 @@ ORDER_STATES = {
     "quoted": ("Quote ready", "attention"),
     "pricing_failed": ("Pricing failed", "danger"),
     "confirmed": ("Confirmed", "info"),
+    "cancellation_requested": ("Cancellation requested", "warning"),
     "in_production": ("In production", "progress"),
     "quality_check": ("Quality check", "progress"),
     "qc_failed": ("Reprinting", "warning"),
@@ -23,7 +24,15 @@ ORDER_STATES = {
 }
 # The customer's journey; `_DONE` says how many of these steps an order in a given state has behind it.
 STEPS = ("Quote", "Confirmed", "In production", "Quality check", "Shipped", "Delivered")
-_DONE = {"quoted": 1, "confirmed": 2, "in_production": 2, "qc_failed": 2, "quality_check": 3, "shipped": 5}
+_DONE = {
+    "quoted": 1,
+    "confirmed": 2,
+    "cancellation_requested": 2,
+    "in_production": 2,
+    "qc_failed": 2,
+    "quality_check": 3,
+    "shipped": 5,
+}
 _DONE["delivered"] = len(STEPS)
 
 JOB_STATES = {

@@ -8,10 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from system.crm.domain import STUCK_AFTER, Account, Order, OrderLine, State, TimelineEntry
-from system.crm.schema import accounts, order_lines, order_timeline, orders
+from system.crm.domain import (
+    STUCK_AFTER,
+    Account,
+    Cancellation,
+    CancellationStatus,
+    Order,
+    OrderLine,
+    State,
+    TimelineEntry,
+)
+from system.crm.ports import IdempotencyClaim
+from system.crm.schema import accounts, idempotency_keys, order_lines, order_timeline, orders
 from system.kernel.messaging.catalogue import Material, Process
 
 
@@ -79,10 +90,26 @@ class SqlOrders:
         row = (await self.conn.execute(query.with_for_update() if for_update else query)).mappings().first()
         return (await self._load([row]))[0] if row else None
 
-    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> Order | None:
-        query = select(orders).where(orders.c.customer_id == customer_id, orders.c.idempotency_key == key)
-        row = (await self.conn.execute(query)).mappings().first()
-        return (await self._load([row]))[0] if row else None
+    async def claim_idempotency_key(
+        self, customer_id: uuid.UUID, key: str, request_hash: str, order_id: uuid.UUID, *, expires_at: datetime
+    ) -> IdempotencyClaim | None:
+        """Insert the key, or take it over once expired; a concurrent insert of the same key waits for ours."""
+        keys = idempotency_keys
+        values = {"request_hash": request_hash, "order_id": order_id, "expires_at": expires_at}
+        claim = (
+            pg_insert(keys)
+            .values(customer_id=customer_id, key=key, **values)
+            .on_conflict_do_update(
+                index_elements=[keys.c.customer_id, keys.c.key], set_=values, where=keys.c.expires_at < func.now()
+            )
+            .returning(keys.c.order_id)
+        )
+        claimed = (await self.conn.execute(claim)).scalar_one_or_none()
+        if claimed == order_id:
+            return None
+        query = select(keys.c.order_id, keys.c.request_hash).where(keys.c.customer_id == customer_id, keys.c.key == key)
+        row = (await self.conn.execute(query)).one()
+        return IdempotencyClaim(row.order_id, row.request_hash)
 
     async def save(self, order: Order) -> None:
         """Write back state, prices and the new timeline entries."""
@@ -151,6 +178,8 @@ def _order_values(o: Order) -> dict[str, Any]:
         "currency": o.currency,
         "failure_reasons": o.failure_reasons,
         "idempotency_key": o.idempotency_key,
+        "cancellation_status": o.cancellation.status.value if o.cancellation else None,
+        "cancellation_reason": o.cancellation.reason if o.cancellation else None,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
         "state_since": o.state_since,
@@ -202,4 +231,9 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
         updated_at=r["updated_at"],
         state_since=r["state_since"],
         idempotency_key=r["idempotency_key"],
+        cancellation=(
+            Cancellation(CancellationStatus(r["cancellation_status"]), r["cancellation_reason"] or "")
+            if r["cancellation_status"]
+            else None
+        ),
     )

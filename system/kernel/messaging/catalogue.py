@@ -56,12 +56,36 @@ class OrderCancelled(Contract):
     reason: str
 
 
+class CancellationRequested(Contract):
+    """The customer wants a confirmed order cancelled; only MES knows whether production has started."""
+
+    order_id: uuid.UUID
+    reason: str
+
+
+class CancellationAccepted(Contract):
+    """MES stopped the order before production started: the order is cancelled."""
+
+    order_id: uuid.UUID
+    reason: str
+
+
+class CancellationRefused(Contract):
+    """MES could not cancel: production had started (`job_state` says how far it got)."""
+
+    order_id: uuid.UUID
+    reason: str
+    job_state: str
+
+
 class PricingRequested(Contract):
     job_id: uuid.UUID
     order_id: uuid.UUID
     line: OrderLine
     customer_kind: str
     contract_discount_pct: Decimal = Decimal(0)
+    # The account the order belongs to: the worker reads the model acting for it (absent in older messages).
+    customer_id: uuid.UUID | None = None
 
 
 class PricingProgress(Contract):
@@ -124,6 +148,9 @@ CATALOGUE: dict[str, Route] = {
     "order.placed": Route(exchange="crm.events", model=OrderPlaced),
     "order.confirmed": Route(exchange="crm.events", model=OrderConfirmed),
     "order.cancelled": Route(exchange="crm.events", model=OrderCancelled),
+    "order.cancellation_requested": Route(exchange="crm.events", model=CancellationRequested),
+    "order.cancellation_accepted": Route(exchange="mes.events", model=CancellationAccepted),
+    "order.cancellation_refused": Route(exchange="mes.events", model=CancellationRefused),
     "pricing.requested": Route(exchange="mes.pricing", model=PricingRequested),
     "pricing.progress": Route(exchange="pricing.events", model=PricingProgress),
     "pricing.completed": Route(exchange="pricing.events", model=PricingCompleted),

@@ -23,6 +23,8 @@ ACTIONS = {
     "cancel": "Order cancelled.",
     "deliver": "Order marked as delivered.",
 }
+# A confirmed order's cancellation is a request the factory answers (accepted unless production has started).
+CANCELLATION_REQUESTED = "We've asked the factory to cancel your order; the answer appears on this page shortly."
 LIVE_PARTS = {"status": "_status", "quote": "_quote", "actions": "_actions", "progress": "_progress"}
 
 
@@ -122,11 +124,11 @@ async def order_action(
         raise HTTPException(404, "No such action.")
     body = {"reason": str(form.get("reason") or "").strip()[:500]}  # empty: the CRM records its default
     try:
-        await clients.crm.act(user.token, order_id, action, body if action == "cancel" else None)
+        order = await clients.crm.act(user.token, order_id, action, body if action == "cancel" else None)
     except ServiceError as err:
         if err.status == 401 or err.status >= 500 or err.status == 404:
             raise
         flash(request, f"That didn't work: {err.detail}", "error")
     else:
-        flash(request, ACTIONS[action])
+        flash(request, CANCELLATION_REQUESTED if order.state == "cancellation_requested" else ACTIONS[action])
     return redirect(f"/orders/{order_id}")

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from system.crm.domain import Account, Order, State, TimelineEntry
-from system.crm.ports import FileInfo
+from system.crm.ports import FileInfo, IdempotencyClaim
+from system.kernel.auth import hash_password
 from system.kernel.messaging.envelope import Envelope
 
 
@@ -33,6 +34,7 @@ class FakeAccounts:
 class FakeOrders:
     rows: dict[uuid.UUID, Order] = field(default_factory=dict)
     timelines: dict[uuid.UUID, list[TimelineEntry]] = field(default_factory=dict)
+    keys: dict[tuple[uuid.UUID, str], tuple[IdempotencyClaim, datetime]] = field(default_factory=dict)
 
     async def add(self, order: Order) -> None:
         await self.save(order)
@@ -40,9 +42,14 @@ class FakeOrders:
     async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
         return copy.deepcopy(self.rows.get(order_id))
 
-    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> Order | None:
-        found = [o for o in self.rows.values() if o.customer_id == customer_id and o.idempotency_key == key]
-        return copy.deepcopy(found[0]) if found else None
+    async def claim_idempotency_key(
+        self, customer_id: uuid.UUID, key: str, request_hash: str, order_id: uuid.UUID, *, expires_at: datetime
+    ) -> IdempotencyClaim | None:
+        held = self.keys.get((customer_id, key))
+        if held is not None and held[1] > datetime.now(UTC):
+            return held[0]
+        self.keys[(customer_id, key)] = (IdempotencyClaim(order_id, request_hash), expires_at)
+        return None
 
     async def save(self, order: Order) -> None:
         self.timelines.setdefault(order.id, []).extend(order.timeline)
@@ -96,12 +103,23 @@ def uow_factory(db: FakeCrm):  # type: ignore[no-untyped-def]
 
 @dataclass
 class FakeFiles:
-    known: dict[uuid.UUID, FileInfo] = field(default_factory=dict)
+    """Files with their owner: `describe` answers only for the owner, like the File Service's grants."""
 
-    def add(self, filename: str = "part.stl") -> uuid.UUID:
+    known: dict[uuid.UUID, tuple[FileInfo, uuid.UUID]] = field(default_factory=dict)
+
+    def add(self, filename: str = "part.stl", *, owner: uuid.UUID) -> uuid.UUID:
         file_id = uuid.uuid4()
-        self.known[file_id] = FileInfo(file_id, filename, uuid.uuid4().hex * 2)
+        self.known[file_id] = (FileInfo(file_id, filename, uuid.uuid4().hex * 2), owner)
         return file_id
 
-    async def describe(self, file_id: uuid.UUID) -> FileInfo | None:
-        return self.known.get(file_id)
+    async def describe(self, file_id: uuid.UUID, *, account_id: uuid.UUID) -> FileInfo | None:
+        found = self.known.get(file_id)
+        return found[0] if found is not None and found[1] == account_id else None
+
+
+def crm_with(*accounts: Account, password: str = "pw") -> FakeCrm:
+    """A CRM database holding `accounts`, each with `password`."""
+    crm = FakeCrm()
+    for account in accounts:
+        crm.accounts.rows[account.id] = (account, hash_password(password))
+    return crm

@@ -25,7 +25,9 @@ def test_the_lifecycle_is_the_agreed_one() -> None:
     assert all((a, b) in ALLOWED for a, b in itertools.pairwise([*happy, State.DELIVERED]))
     assert {(State.QUALITY_CHECK, State.QC_FAILED), (State.QC_FAILED, State.IN_PRODUCTION)} <= ALLOWED
     cancellable = {a for a, b in ALLOWED if b is State.CANCELLED}
-    assert cancellable == {State.PRICING, State.QUOTED, State.PRICING_FAILED, State.CONFIRMED}
+    # a confirmed order is cancelled only by MES's acceptance of the request
+    assert cancellable == {State.PRICING, State.QUOTED, State.PRICING_FAILED, State.CANCELLATION_REQUESTED}
+    assert (State.CONFIRMED, State.CANCELLATION_REQUESTED) in ALLOWED
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
@@ -48,6 +50,24 @@ def test_customers_may_confirm_only_a_quote_and_cancel_only_before_production() 
     assert order_in(State.QUOTED).allowed_actions() == ("confirm", "cancel")
     assert order_in(State.PRICING).allowed_actions() == ("cancel",)
     assert order_in(State.IN_PRODUCTION).allowed_actions() == ()
+    assert order_in(State.CANCELLATION_REQUESTED).allowed_actions() == ()
+
+
+@pytest.mark.parametrize(("action", "target"), [("confirm", State.CONFIRMED), ("cancel", State.CANCELLED)])
+def test_while_mes_decides_a_cancellation_nobody_may_confirm_or_cancel(action: str, target: State) -> None:
+    """The lifecycle allows cancellation_requested -> confirmed/cancelled, but only as MES's answer."""
+    order = order_in(State.CANCELLATION_REQUESTED)
+    assert order.can_become(target)
+    with pytest.raises(InvalidTransition):
+        order.require_action(action, target)
+
+
+def test_a_note_records_an_event_without_changing_the_state() -> None:
+    order = order_in(State.IN_PRODUCTION)
+    since = order.state_since
+    order.note("cancellation refused: printing", source="mes")
+    assert order.state is State.IN_PRODUCTION and order.state_since == since
+    assert [(e.state, e.note) for e in order.timeline] == [(State.IN_PRODUCTION, "cancellation refused: printing")]
 
 
 def test_an_order_is_stuck_once_it_overstays_its_state() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from system.crm import service, tracking
 from system.crm.domain import Account, InvalidTransition, State
-from system.kernel.auth import Principal, hash_password
+from system.kernel.auth import Principal
 from system.kernel.messaging.catalogue import (
     LineQuote,
     Material,
@@ -21,7 +22,7 @@ from system.kernel.messaging.catalogue import (
 )
 from system.kernel.messaging.consumer import RetryLater
 from system.kernel.messaging.envelope import Envelope
-from tests.unit.crm.fakes import FakeCrm, FakeFiles, uow_factory
+from tests.unit.crm.fakes import FakeCrm, FakeFiles, crm_with, uow_factory
 
 B2B = Account(uuid.uuid4(), "buyer@acme.example", "Acme", "customer", "b2b", Decimal("12.00"))
 OTHER = Account(uuid.uuid4(), "eve@example.com", "Eve", "customer", "b2c")
@@ -30,10 +31,8 @@ OPERATOR = Principal(uuid.uuid4(), "operator")
 
 @pytest.fixture
 def db() -> FakeCrm:
-    crm = FakeCrm()
-    for account in (B2B, OTHER):
-        crm.accounts.rows[account.id] = (account, hash_password("pw"))
-    return crm
+    """The CRM database with two customers."""
+    return crm_with(B2B, OTHER)
 
 
 def me(account: Account) -> Principal:
@@ -41,7 +40,7 @@ def me(account: Account) -> Principal:
 
 
 async def place(db: FakeCrm, files: FakeFiles, key: str | None = None, lines: int = 1) -> service.Order:
-    requests = [service.LineRequest(files.add(), Material.PLA, Process.FDM, 2, 7) for _ in range(lines)]
+    requests = [service.LineRequest(files.add(owner=B2B.id), Material.PLA, Process.FDM, 2, 7) for _ in range(lines)]
     order, _ = await service.place_order(me(B2B), requests, idempotency_key=key, uow=uow_factory(db), files=files)
     return order
 
@@ -57,24 +56,48 @@ async def test_placing_an_order_stores_it_and_announces_it_with_the_contract_dis
 
 async def test_the_same_idempotency_key_never_creates_a_second_order(db: FakeCrm) -> None:
     files = FakeFiles()
-    first = await place(db, files, key="k1")
-    second, created = await service.place_order(
-        me(B2B), [service.LineRequest(files.add(), Material.PLA, Process.FDM, 1, 7)],
-        idempotency_key="k1", uow=uow_factory(db), files=files,
-    )  # fmt: skip
-    assert not created and second.id == first.id
+    line = service.LineRequest(files.add(owner=B2B.id), Material.PLA, Process.FDM, 1, 7)
+    first, created = await service.place_order(me(B2B), [line], idempotency_key="k1", uow=uow_factory(db), files=files)
+    again, created_again = await service.place_order(
+        me(B2B), [line], idempotency_key="k1", uow=uow_factory(db), files=files
+    )
+    assert created and not created_again and again.id == first.id
     assert len(db.orders.rows) == 1 and len(db.of_type("order.placed")) == 1
+
+
+async def test_the_same_key_with_a_different_order_is_refused_and_stores_nothing(db: FakeCrm) -> None:
+    files = FakeFiles()
+    await place(db, files, key="k1")
+    other = service.LineRequest(files.add(owner=B2B.id), Material.PLA, Process.FDM, 5, 7)
+    with pytest.raises(service.OrderRejected) as refused:
+        await service.place_order(me(B2B), [other], idempotency_key="k1", uow=uow_factory(db), files=files)
+    assert refused.value.code == "idempotency-key-reused"
+    assert len(db.orders.rows) == 1 and len(db.of_type("order.placed")) == 1
+
+
+async def test_keys_belong_to_one_account_and_expire(db: FakeCrm) -> None:
+    files = FakeFiles()
+    first = await place(db, files, key="k1")
+    theirs = service.LineRequest(files.add(owner=OTHER.id), Material.PLA, Process.FDM, 2, 7)
+    other, created = await service.place_order(
+        me(OTHER), [theirs], idempotency_key="k1", uow=uow_factory(db), files=files
+    )
+    assert created and other.id != first.id  # the same key of another account is another key
+    claim, _ = db.orders.keys[(B2B.id, "k1")]
+    db.orders.keys[(B2B.id, "k1")] = (claim, datetime.now(UTC) - timedelta(seconds=1))
+    later = await place(db, files, key="k1")
+    assert later.id != first.id and len(db.of_type("order.placed")) == 3
 
 
 async def test_a_line_keeps_the_customers_own_name_for_its_model(db: FakeCrm) -> None:
     files = FakeFiles()
-    shared = files.add("someone-elses-name.stl")  # identical bytes are stored once, under the first name given
+    shared = files.add("uploaded-name.stl", owner=B2B.id)
     lines = [
         service.LineRequest(shared, Material.PLA, Process.FDM, 1, 7, "bracket.stl"),
         service.LineRequest(shared, Material.PLA, Process.FDM, 1, 7),
     ]
     order, _ = await service.place_order(me(B2B), lines, idempotency_key=None, uow=uow_factory(db), files=files)
-    assert [line.filename for line in order.lines] == ["bracket.stl", "someone-elses-name.stl"]
+    assert [line.filename for line in order.lines] == ["bracket.stl", "uploaded-name.stl"]
 
 
 async def test_an_unknown_file_is_rejected_and_nothing_is_stored(db: FakeCrm) -> None:
@@ -82,6 +105,16 @@ async def test_an_unknown_file_is_rejected_and_nothing_is_stored(db: FakeCrm) ->
     with pytest.raises(service.OrderRejected) as rejected:
         await service.place_order(me(B2B), [line], idempotency_key=None, uow=uow_factory(db), files=FakeFiles())
     assert rejected.value.code == "unknown-file" and db.orders.rows == {} and db.published == []
+
+
+async def test_another_customers_file_is_refused_naming_the_line(db: FakeCrm) -> None:
+    files = FakeFiles()
+    mine, theirs = files.add(owner=B2B.id), files.add(owner=OTHER.id)
+    lines = [service.LineRequest(f, Material.PLA, Process.FDM, 1, 7) for f in (mine, theirs)]
+    with pytest.raises(service.OrderRejected) as rejected:
+        await service.place_order(me(B2B), lines, idempotency_key=None, uow=uow_factory(db), files=files)
+    assert f"line 2 ({theirs})" in rejected.value.detail and str(mine) not in rejected.value.detail
+    assert db.orders.rows == {} and db.published == []
 
 
 async def test_another_customers_order_is_not_found_and_cannot_be_confirmed(db: FakeCrm) -> None:
@@ -166,7 +199,7 @@ async def test_production_events_drive_the_order_to_shipped_and_a_reprint_goes_b
     assert delivered.state is State.DELIVERED
 
 
-async def test_an_event_that_overtook_its_predecessor_is_retried_later_and_one_for_a_cancelled_order_ignored(
+async def test_an_event_that_overtook_its_predecessor_is_retried_later_and_a_late_price_is_ignored(
     db: FakeCrm,
 ) -> None:
     order = await place(db, FakeFiles())

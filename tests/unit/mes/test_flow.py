@@ -19,7 +19,7 @@ from system.kernel.messaging.catalogue import (
 )
 from system.kernel.messaging.consumer import PermanentError
 from system.kernel.messaging.envelope import Envelope
-from system.mes import pricing_flow, production
+from system.mes import cancellation, pricing_flow, production
 from system.mes.domain import JobState, OrderStage, PricingState
 from tests.unit.mes.fakes import FakeMes, uow_factory
 
@@ -146,7 +146,9 @@ async def test_cancelling_stops_pending_pricing_and_ignores_late_results() -> No
     db = FakeMes()
     order = await place(db, lines=1)
     [job] = db.pricing.rows
-    await handle(db, production.order_cancelled, OrderCancelled(order_id=order.order_id, reason="x"), "order.cancelled")
+    await handle(
+        db, cancellation.order_cancelled, OrderCancelled(order_id=order.order_id, reason="x"), "order.cancelled"
+    )
     assert db.pricing.rows[job].state is PricingState.CANCELLED
     await handle(db, pricing_flow.pricing_completed, completed(db, job, order.order_id, "1.00"), "pricing.completed")
     assert db.of_type("order.priced") == []

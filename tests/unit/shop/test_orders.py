@@ -237,3 +237,22 @@ def test_an_operator_can_mark_a_shipped_order_delivered_from_its_page(
     operator.post(f"/orders/{order_id}/deliver", data={"csrf_token": csrf_token(page)})
 
     assert services.crm.orders[order_id]["state"] == "delivered"
+
+
+def test_cancelling_a_confirmed_order_says_the_factory_decides_and_then_shows_a_refusal(
+    customer: TestClient, services: FakeServices, file_id: str
+) -> None:
+    order_id = place(customer, [file_id])
+    services.crm.set_state(order_id, "confirmed")
+    token = csrf_token(customer.get(f"/orders/{order_id}").text)
+
+    customer.post(f"/orders/{order_id}/cancel", data={"csrf_token": token, "reason": "Wrong file"})
+
+    doc = page_of(customer, order_id)
+    assert "We've asked the factory to cancel your order" in doc.text()
+    assert "Cancellation requested" in by_role(doc, "status")[0].text() and "Cancel order" not in buttons(doc)
+    # MES refuses: production had started; the CRM moves the order on and keeps the answer
+    services.crm.orders[order_id]["cancellation"] = {"status": "refused", "reason": "production has already started"}
+    services.crm.set_state(order_id, "in_production")
+    refused = page_of(customer, order_id).text()
+    assert "Your cancellation could not be accepted: production has already started." in refused

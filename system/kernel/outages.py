@@ -1,0 +1,35 @@
+"""Recognising a dependency outage (database, network) in an exception, so an API answers 503, not 500."""
+
+from __future__ import annotations
+
+import asyncpg.exceptions as pg
+from prometheus_client import Counter
+from sqlalchemy import exc as sa
+
+OUTAGES = Counter("http_dependency_outages_total", "Requests answered 503 because a dependency was down", ["service"])
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the client to wait: a PostgreSQL restart or a failover takes seconds
+
+# Connection-level failures only: a constraint violation or a bad query is a bug (500), never an outage.
+_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out (TimeoutError is an OSError)
+    pg.PostgresConnectionError,  # the connection went away mid-request
+    pg.OperatorInterventionError,  # the server is shutting down or starting up
+    pg.InterfaceError,  # "connection is closed"
+    sa.TimeoutError,  # no pooled connection became free in time
+    sa.InterfaceError,
+    sa.OperationalError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True if `exc`, or an exception it was raised from, means a dependency could not be reached."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _OUTAGE_TYPES):
+            return True
+        if isinstance(current, sa.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
