@@ -58,7 +58,7 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
     app.state.settings = settings
     app.state.uow = uow
-    app.state.files = HttpFileCatalog(files_client)
+    app.state.files = HttpFileCatalog(files_client, settings.auth_secret)
     app.include_router(api.router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app
