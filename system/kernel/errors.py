@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from system.kernel.outages import OUTAGES, RETRY_AFTER_SECONDS, is_outage
+from system.kernel.outages import CANDIDATES, OUTAGES, RETRY_AFTER_SECONDS, is_outage
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -88,16 +88,27 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(422, "validation-error", detail, errors=errors)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _dependency_failed(request: Request, exc: Exception) -> JSONResponse:
         if is_outage(exc):  # the transaction was rolled back: nothing was half-done, the client may retry
             OUTAGES.labels(app.title).inc()
             log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
             return problem_response(
                 503, "dependency-unavailable", "A service this request needs is unavailable; please retry shortly."
             )
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal-error", "An unexpected error occurred; it has been logged.")
+        return _internal_error(request)
+
+    for family in CANDIDATES:
+        app.add_exception_handler(family, _dependency_failed)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return await _dependency_failed(request, exc)
+
+
+def _internal_error(request: Request) -> JSONResponse:
+    """A bug: logged with its traceback (we are inside the exception handler), answered without details."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "internal-error", "An unexpected error occurred; it has been logged.")
 
 
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"

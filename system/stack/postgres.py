@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from system.stack.process import ManagedProcess, StackError, chown_tree, run, wait_until
+from system.stack.process import ManagedProcess, StackError, chown_tree, gone, reap, run, wait_until
 from system.stack.settings import StackSettings
 
 PG_USER = "postgres"  # initdb refuses to run as root
@@ -108,11 +108,23 @@ class Postgres:
     def up(self) -> None:
         """Initialise on first use, start, wait until it accepts queries, create the databases."""
         self._initdb()
-        # A server killed with -9 leaves postmaster.pid behind; postgres itself checks whether that pid lives.
+        # A server killed with -9 leaves postmaster.pid behind; postgres refuses to start while that pid (or a
+        # zombie of it) still exists, and its backends take a moment to notice their postmaster died.
+        self._wait_for_previous_server()
         self.process.start()
         wait_until(self._accepts, process=self.process, timeout=60, what=f"PostgreSQL (see {self.process.logfile})")
         for name in self.databases:
             self.create_database(name)
+
+    def _wait_for_previous_server(self) -> None:
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return
+        if self.process.running():
+            return  # it is up: start() leaves it alone
+        reap(pid)
+        wait_until(lambda: gone(pid), timeout=30, what=f"the previous PostgreSQL (pid {pid}) to be gone")
 
     def _accepts(self) -> bool:
         try:

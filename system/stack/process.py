@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import signal
@@ -156,6 +157,19 @@ class ManagedProcess:
         if pid is not None:
             _signal_group(pid, signal.SIGKILL)
             wait_until(lambda: not self.running(), timeout=10, what=f"{self.name} (pid {pid}) to die")
+            reap(pid)
+
+
+def reap(pid: int) -> None:
+    """Collect `pid`'s exit status if it is our child, so no zombie keeps its pid taken (PostgreSQL's lock file
+    names the postmaster's pid, and a zombie of it would keep a restarted server from starting)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def gone(pid: int) -> bool:
+    """True once no process, not even a zombie, holds `pid`."""
+    return not Path(f"/proc/{pid}").exists()
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -23,6 +23,9 @@ def _files_env(s: StackSettings) -> dict[str, str]:
         "FILES_S3_SECRET_KEY": s.s3_secret_key,
         "FILES_S3_BUCKET": s.s3_bucket,
         "FILES_PUBLIC_URL": f"http://127.0.0.1:{s.files_port}",
+        "FILES_AUTH_SECRET": s.auth_secret,
+        # Often enough that a test sees an abandoned upload go within seconds (the default is 5 minutes).
+        "FILES_SWEEP_INTERVAL_SECONDS": "5",
     }
 
 
@@ -51,6 +54,7 @@ def _pricing_env(s: StackSettings) -> dict[str, str]:
         "PRICING_AMQP_URL": s.amqp_url,
         "PRICING_FILES_URL": s.url(s.files_port),
         "PRICING_CACHE_DIR": str(s.state_dir / "pricing-cache"),
+        "PRICING_AUTH_SECRET": s.auth_secret,
     }
 
 

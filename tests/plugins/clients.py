@@ -17,9 +17,13 @@ from tests.fixtures import meshes
 DEMO_PASSWORD = "demo"
 
 
-def upload(files: httpx.Client, data: bytes, name: str = "part.stl", declared: int | None = None) -> httpx.Response:
-    """The whole client side of an upload: ask for URLs, PUT the bytes (in parts if told to), complete."""
-    started = files.post("/files/uploads", json={"filename": name, "size": len(data) if declared is None else declared})
+def upload(
+    files: httpx.Client, data: bytes, name: str = "part.stl", declared: int | None = None, *, who: dict[str, str]
+) -> httpx.Response:
+    """The whole client side of an upload for the account `who` signs in as: ask for URLs, PUT the bytes (in
+    parts if told to), complete."""
+    size = len(data) if declared is None else declared
+    started = files.post("/files/uploads", json={"filename": name, "size": size}, headers=who)
     if started.status_code != 201:
         return started
     ticket = started.json()
@@ -33,7 +37,7 @@ def upload(files: httpx.Client, data: bytes, name: str = "part.stl", declared: i
             put = httpx.put(part["url"], content=data[(n - 1) * size : n * size], timeout=60)
             put.raise_for_status()
             parts.append({"part_number": n, "etag": put.headers["etag"]})
-    return files.post(ticket["complete_url"], json={"parts": parts})
+    return files.post(ticket["complete_url"], json={"parts": parts}, headers=who)
 
 
 def wait_for(check: Callable[[], Any], *, within: float, what: str, every: float = 0.2) -> Any:
@@ -93,11 +97,11 @@ def operator(crm_api: httpx.Client) -> dict[str, str]:
 
 @pytest.fixture
 def model(files_api: httpx.Client, tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """Upload a cube STL of a given edge length (mm) and return the File Service's record of it."""
+    """Upload, as the account `who` signs in as, a cube STL of a given edge length (mm); return its record."""
 
-    def make(size: float = 20.0) -> dict[str, Any]:
+    def make(size: float, who: dict[str, str]) -> dict[str, Any]:
         data = meshes.write_cube_binary(tmp_path / f"cube-{size}.stl", size).read_bytes()
-        response = upload(files_api, data, f"cube-{size}.stl")
+        response = upload(files_api, data, f"cube-{size}.stl", who=who)
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 

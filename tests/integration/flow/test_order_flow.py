@@ -21,7 +21,7 @@ def test_an_order_goes_from_upload_to_delivered_with_a_reprint(
     crm_api: httpx.Client, mes_api: httpx.Client, b2b: dict[str, str], operator: dict[str, str],
     model: Any, place: Any, reach: Any, production_job: Any,
 ) -> None:  # fmt: skip
-    order = place(b2b, line(model(25.0 + np.random.rand())))
+    order = place(b2b, line(model(25.0 + np.random.rand(), b2b)))
     quoted = reach(b2b, order["id"], "quoted")
     assert Decimal(quoted["total_price"]) > 0 and quoted["lines"][0]["unit_price"] is not None
     assert quoted["allowed_actions"] == ["confirm", "cancel"]
@@ -45,16 +45,16 @@ def test_an_order_goes_from_upload_to_delivered_with_a_reprint(
 def test_the_b2b_contract_discount_lowers_the_price(
     b2b: dict[str, str], b2c: dict[str, str], model: Any, place: Any, reach: Any
 ) -> None:
-    file = model(30.0 + np.random.rand())
-    business = reach(b2b, place(b2b, line(file))["id"], "quoted")
-    consumer = reach(b2c, place(b2c, line(file))["id"], "quoted")
+    size = 30.0 + np.random.rand()  # the same bytes, uploaded by each customer: one content, two files
+    business = reach(b2b, place(b2b, line(model(size, b2b)))["id"], "quoted")
+    consumer = reach(b2c, place(b2c, line(model(size, b2c)))["id"], "quoted")
     assert Decimal(business["total_price"]) < Decimal(consumer["total_price"])
 
 
 def test_a_multi_line_order_is_quoted_only_with_every_line_priced(
     crm_api: httpx.Client, b2c: dict[str, str], model: Any, place: Any, reach: Any
 ) -> None:
-    lines = [line(model(10.0 + n + np.random.rand()), quantity=n + 1) for n in range(3)]
+    lines = [line(model(10.0 + n + np.random.rand(), b2c), quantity=n + 1) for n in range(3)]
     order = place(b2c, *lines)
     quoted = reach(b2c, order["id"], "quoted")
     totals = [Decimal(item["total_price"]) for item in quoted["lines"]]
@@ -67,7 +67,7 @@ def test_cancelling_before_production_stops_the_order_in_mes(
     crm_api: httpx.Client, mes_api: httpx.Client, b2c: dict[str, str], operator: dict[str, str],
     model: Any, place: Any, reach: Any,
 ) -> None:  # fmt: skip
-    order = place(b2c, line(model(12.0 + np.random.rand())))
+    order = place(b2c, line(model(12.0 + np.random.rand(), b2c)))
     reach(b2c, order["id"], "quoted")
     cancelled = crm_api.post(f"/orders/{order['id']}/cancel", json={"reason": "found a cheaper part"}, headers=b2c)
     assert cancelled.json()["state"] == "cancelled" and cancelled.json()["allowed_actions"] == []
@@ -80,7 +80,7 @@ def test_a_broken_mesh_ends_in_pricing_failed_with_a_readable_reason(
     files_api: httpx.Client, b2c: dict[str, str], place: Any, reach: Any, tmp_path: Path
 ) -> None:
     flat = meshes.cube_triangles(20.0 + np.random.rand()) * np.array([1.0, 1.0, 0.0])  # squashed: no volume
-    stored = upload(files_api, meshes.write_binary_stl(tmp_path / "flat.stl", flat).read_bytes(), "flat.stl")
+    stored = upload(files_api, meshes.write_binary_stl(tmp_path / "flat.stl", flat).read_bytes(), "flat.stl", who=b2c)
     assert stored.status_code == 201, stored.text
     order = place(b2c, line(stored.json()))
     failed = reach(b2c, order["id"], "pricing_failed")
@@ -91,7 +91,7 @@ def test_a_broken_mesh_ends_in_pricing_failed_with_a_readable_reason(
 def test_an_incompatible_material_and_process_is_explained(
     b2c: dict[str, str], model: Any, place: Any, reach: Any
 ) -> None:
-    order = place(b2c, line(model(15.0 + np.random.rand()), material="resin", process="fdm"))
+    order = place(b2c, line(model(15.0 + np.random.rand(), b2c), material="resin", process="fdm"))
     failed = reach(b2c, order["id"], "pricing_failed")
     assert "resin" in failed["failure_reasons"][0].lower()
 
@@ -99,7 +99,7 @@ def test_an_incompatible_material_and_process_is_explained(
 def test_customers_see_only_their_own_orders(
     crm_api: httpx.Client, b2b: dict[str, str], b2c: dict[str, str], model: Any, place: Any, reach: Any
 ) -> None:
-    order = place(b2b, line(model(14.0 + np.random.rand())))
+    order = place(b2b, line(model(14.0 + np.random.rand(), b2b)))
     reach(b2b, order["id"], "quoted")
     for method, path in [("GET", ""), ("GET", "/timeline"), ("POST", "/confirm"), ("POST", "/cancel")]:
         response = crm_api.request(method, f"/orders/{order['id']}{path}", headers=b2c)

@@ -71,17 +71,17 @@ def test_every_message_delivered_twice_has_no_second_effect(
     stack: Stack, crm_api: httpx.Client, mes_api: httpx.Client, b2c: Headers, operator: Headers,
     model: Any, place: Any, reach: Any, production_job: Any,
 ) -> None:  # fmt: skip
-    delivered = place(b2c, line(model(16.0 + np.random.rand())))["id"]
+    delivered = place(b2c, line(model(16.0 + np.random.rand(), b2c)))["id"]
     reach(b2c, delivered, "quoted")
     crm_api.post(f"/orders/{delivered}/confirm", headers=b2c).raise_for_status()
     job = production_job(delivered)["id"]
     for action in ["start", "complete", "qc-fail", "start", "complete", "qc-pass", "ship"]:
         mes_api.post(f"/production-jobs/{job}/{action}", headers=operator).raise_for_status()
     reach(b2c, delivered, "shipped")
-    cancelled = place(b2c, line(model(17.0 + np.random.rand())))["id"]
+    cancelled = place(b2c, line(model(17.0 + np.random.rand(), b2c)))["id"]
     reach(b2c, cancelled, "quoted")
     crm_api.post(f"/orders/{cancelled}/cancel", headers=b2c).raise_for_status()
-    failed = place(b2c, line(model(18.0 + np.random.rand()), material="resin", process="sls"))["id"]
+    failed = place(b2c, line(model(18.0 + np.random.rand(), b2c), material="resin", process="sls"))["id"]
     reach(b2c, failed, "pricing_failed")
     orders = [delivered, cancelled, failed]
     before = effects(stack, crm_api, operator, orders)
@@ -120,7 +120,7 @@ def test_an_order_survives_a_mes_crash_and_a_crm_crash_mid_flow(
     mes = next(s for s in stack.services if s.name == "mes")
     for replica in mes.replicas:
         replica.kill()
-    order = place(b2b, line(model(19.0 + np.random.rand())))["id"]  # accepted while MES is down
+    order = place(b2b, line(model(19.0 + np.random.rand(), b2b)))["id"]  # accepted while MES is down
     assert crm_api.get(f"/orders/{order}", headers=b2b).json()["state"] == "pricing"
     mes.up()
     mes.wait_frontend()
