@@ -1,32 +1,230 @@
-"""The CRM's OpenAPI documents every status its routes answer with (found by the fuzz suite)."""
+"""The CRM's HTTP API on in-memory fakes: its OpenAPI, the tokens it refuses, and who may call which route."""
 
 from __future__ import annotations
 
-from system.crm.api import router
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+
+from system.crm import api
+from system.crm.domain import Account, Order, OrderLine, State
+from system.crm.settings import CrmSettings
+from system.kernel.auth import Principal, issue_token
+from system.kernel.errors import PROBLEM, translate_errors
 from system.kernel.http import create_service_app
+from system.kernel.messaging.catalogue import Material, Process
+from tests.unit.crm.fakes import FakeCrm, FakeFiles, uow_factory
+
+SECRET = "unit-crm-secret-" + "x" * 16
+CUSTOMER = Account(uuid.uuid4(), "ada@example.com", "Ada", "customer", "b2c")
+OTHER = Account(uuid.uuid4(), "eve@example.com", "Eve", "customer", "b2c")
+OPERATOR = Account(uuid.uuid4(), "olga@example.com", "Olga", "operator", None)
+Route = tuple[str, str]  # (method, path template) as in the OpenAPI document
+
+PUBLIC: set[Route] = {("POST", "/auth/login")}
+CUSTOMER_ALLOWED: set[Route] = PUBLIC | {
+    ("GET", "/me"),
+    ("POST", "/orders"),
+    ("GET", "/orders"),  # a customer's own orders only: test_a_customer_lists_only_their_own_orders
+    ("GET", "/orders/{order_id}"),
+    ("GET", "/orders/{order_id}/timeline"),
+    ("POST", "/orders/{order_id}/confirm"),
+    ("POST", "/orders/{order_id}/cancel"),
+}
+OPERATOR_ONLY: set[Route] = {("GET", "/orders/stuck"), ("POST", "/orders/{order_id}/deliver")}
+
+
+def build(db: FakeCrm, files: FakeFiles | None = None) -> FastAPI:
+    """The CRM app wired as app.py wires it, on the in-memory unit of work and File Service."""
+    app = create_service_app("unit-crm-api")
+    app.state.settings = CrmSettings(database_url="postgresql+asyncpg://unused/crm", auth_secret=SECRET)
+    app.state.uow = uow_factory(db)
+    app.state.files = files or FakeFiles()
+    for router in [r for r in vars(api).values() if isinstance(r, APIRouter)]:  # a route added later is seen too
+        app.include_router(router)
+    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
+    return app
+
+
+def operations(app: FastAPI) -> dict[Route, dict[str, Any]]:
+    """Every documented operation but the ops probes, by (method, path)."""
+    paths = app.openapi()["paths"]
+    found = {(m.upper(), p): op for p, ops in paths.items() for m, op in ops.items()}
+    return {route: op for route, op in found.items() if "ops" not in op.get("tags", [])}
+
+
+OPERATIONS = operations(build(FakeCrm()))
+SECURED = sorted(route for route, op in OPERATIONS.items() if "security" in op)
+
+
+def b64(claims: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+
+def unb64(segment: str) -> dict[str, Any]:
+    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
+
+
+def forged_tokens(account_id: uuid.UUID) -> dict[str, str]:
+    """Tokens for a customer that no route may accept: expired, foreign, unsigned, or with its role edited."""
+    principal = Principal(account_id, "customer")
+    header, payload, signature = issue_token(SECRET, principal).split(".")
+    as_operator = b64({**unb64(payload), "role": "operator"})
+    return {
+        "expired": issue_token(SECRET, principal, ttl_seconds=-60),
+        "wrong-secret": issue_token("another-" + SECRET, principal),
+        "alg-none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{as_operator}.",
+        "tampered-role": f"{header}.{as_operator}.{signature}",
+    }
+
+
+def token(account: Account) -> str:
+    return issue_token(SECRET, Principal(account.id, "operator" if account.role == "operator" else "customer"))
+
+
+def order_of(account: Account, state: State) -> Order:
+    line = OrderLine(uuid.uuid4(), uuid.uuid4(), "part.stl", "0" * 64, Material.PLA, Process.FDM, 2, 7)
+    order = Order(id=uuid.uuid4(), customer_id=account.id, lines=[line], state=state)
+    order.state_since = datetime.now(UTC) - timedelta(days=60)  # stuck in any state that has a limit
+    return order
+
+
+class Crm:
+    """The app on a fake database holding the three accounts, one order of Ada's and one of Eve's."""
+
+    def __init__(self, state: State = State.QUOTED) -> None:
+        self.db = FakeCrm()
+        for account in (CUSTOMER, OTHER, OPERATOR):
+            self.db.accounts.rows[account.id] = (account, "no password")
+        self.mine, self.theirs = order_of(CUSTOMER, state), order_of(OTHER, state)
+        self.db.orders.rows.update({o.id: o for o in (self.mine, self.theirs)})
+        self.client = TestClient(build(self.db))
+
+    def call(self, route: Route, bearer: str | None, order: Order | None = None) -> httpx.Response:
+        """Call `route` as the holder of `bearer`, on `order` (Ada's by default), with a valid body."""
+        method, path = route
+        url = path.format(order_id=(order or self.mine).id)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+        body: dict[str, Any] | None = None
+        if route == ("POST", "/orders"):
+            line = {"file_id": str(uuid.uuid4()), "material": "pla", "process": "fdm"}  # refused before it is looked up
+            body = {"lines": [{**line, "quantity": 1, "lead_time_days": 7}]}
+        elif route == ("POST", "/auth/login"):
+            body = {"email": CUSTOMER.email, "password": "wrong"}
+        response: httpx.Response = self.client.request(method, url, headers=headers, json=body)
+        return response
+
+    def untouched(self) -> bool:
+        """No order changed, none was added, and nothing was published."""
+        states = {o.id: o.state for o in self.db.orders.rows.values()}
+        return states == {self.mine.id: self.mine.state, self.theirs.id: self.theirs.state} and not self.db.published
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> None:
+    assert (response.status_code, response.headers["content-type"]) == (status, PROBLEM), response.text
+    assert (response.json()["status"], response.json()["code"]) == (status, code), response.text
 
 
 def test_placing_an_order_documents_the_idempotent_replay_and_files_unavailable() -> None:
-    app = create_service_app("unit-crm-api")
-    app.include_router(router)
-    responses = app.openapi()["paths"]["/orders"]["post"]["responses"]
+    responses = OPERATIONS[("POST", "/orders")]["responses"]
     assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderOut"}
     assert responses["503"]["content"] == {
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
     }
 
 
+def test_every_route_is_classified_as_customer_allowed_or_operator_only() -> None:
+    """A route added later without deciding who may call it (and adding its permission case) fails here."""
+    unclassified = set(OPERATIONS) - CUSTOMER_ALLOWED - OPERATOR_ONLY
+    assert not unclassified, f"add these routes to CUSTOMER_ALLOWED or OPERATOR_ONLY: {sorted(unclassified)}"
+    assert not CUSTOMER_ALLOWED & OPERATOR_ONLY
+
+
+def test_every_route_but_sign_in_needs_a_bearer_token() -> None:
+    assert {route for route in OPERATIONS if route not in SECURED} == PUBLIC
+
+
+@pytest.mark.parametrize("route", SECURED, ids=" ".join)
+@pytest.mark.parametrize("case", [*forged_tokens(CUSTOMER.id), "missing"])
+def test_a_forged_expired_or_missing_token_is_refused_on_every_route(case: str, route: Route) -> None:
+    crm = Crm()
+    bearer = None if case == "missing" else forged_tokens(CUSTOMER.id)[case]
+    response = crm.call(route, bearer)
+    assert_problem(response, 401, "unauthenticated" if case == "missing" else "invalid-token")
+    assert crm.untouched()
+
+
+@pytest.mark.parametrize("route", SECURED, ids=" ".join)
+@pytest.mark.parametrize("gone", [CUSTOMER, OPERATOR], ids=lambda a: a.role)
+def test_a_token_of_a_deleted_account_is_refused_on_every_route(gone: Account, route: Route) -> None:
+    crm = Crm()
+    del crm.db.accounts.rows[gone.id]
+    assert_problem(crm.call(route, token(gone)), 401, "unknown-account")
+    assert crm.untouched()
+
+
+@pytest.mark.parametrize("route", SECURED, ids=" ".join)
+def test_an_operator_token_of_an_account_no_longer_operator_is_refused_on_every_route(route: Route) -> None:
+    crm = Crm()
+    demoted = Account(OPERATOR.id, OPERATOR.email, OPERATOR.name, "customer", "b2c")
+    crm.db.accounts.rows[OPERATOR.id] = (demoted, "no password")
+    assert_problem(crm.call(route, token(OPERATOR)), 401, "stale-token")
+    assert crm.untouched()
+
+
+@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if r in OPERATOR_ONLY), ids=" ".join)
+def test_a_customer_is_refused_every_operator_route(route: Route) -> None:
+    crm = Crm(State.SHIPPED)  # Ada's own order, ready to be delivered
+
+    assert_problem(crm.call(route, token(CUSTOMER)), 403, "forbidden")
+    assert crm.untouched()
+    assert crm.call(route, token(OPERATOR)).status_code == 200, "the same call is an operator's to make"
+
+
+ON_AN_ORDER = sorted(r for r in OPERATIONS if r in CUSTOMER_ALLOWED and "{order_id}" in r[1])
+
+
+@pytest.mark.parametrize("route", ON_AN_ORDER, ids=" ".join)
+def test_another_customers_order_is_not_found_on_every_order_route(route: Route) -> None:
+    crm = Crm()
+
+    assert_problem(crm.call(route, token(OTHER), crm.mine), 404, "not-found")
+    assert crm.untouched()
+    assert crm.call(route, token(CUSTOMER), crm.mine).status_code == 200, "the owner may"
+
+
+def test_a_customer_lists_only_their_own_orders_and_an_operator_everyones() -> None:
+    crm = Crm()
+
+    def listed(account: Account, query: str = "") -> set[str]:
+        response = crm.client.get(f"/orders{query}", headers={"Authorization": f"Bearer {token(account)}"})
+        assert response.status_code == 200, response.text
+        return {o["id"] for o in response.json()["items"]}
+
+    assert listed(CUSTOMER) == listed(CUSTOMER, "?state=quoted") == {str(crm.mine.id)}
+    assert listed(OTHER) == {str(crm.theirs.id)}
+    assert listed(OPERATOR) == {str(crm.mine.id), str(crm.theirs.id)}
+
+
 def test_text_postgresql_cannot_store_is_refused_with_a_422_naming_the_field() -> None:
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
 
     from system.crm.schemas import CancelIn, LineIn, LoginRequest
 
-    for model, field, value in [
+    cases: list[tuple[type[BaseModel], str, str]] = [
         (LoginRequest, "email", "\x00@example.com"),  # found by the fuzz suite: it was a 500
         (CancelIn, "reason", "changed\x00mind"),
         (LineIn, "filename", "part\x00.stl"),
-    ]:
-        base = {"email": "a@b.c", "password": "x"} if model is LoginRequest else {}
+    ]
+    for model, field, value in cases:
+        base: dict[str, Any] = {"email": "a@b.c", "password": "x"} if model is LoginRequest else {}
         if model is LineIn:
             base = {"file_id": "00000000-0000-4000-8000-000000000000", "material": "pla", "process": "fdm",
                     "quantity": 1, "lead_time_days": 7}  # fmt: skip

@@ -1,0 +1,141 @@
+"""The MES's HTTP API on in-memory fakes: the tokens it refuses, and that every route is an operator's.
+
+MES keeps no accounts: its tokens are stateless, verified by signature, expiry and role claim alone. A deleted
+account's (or a demoted operator's) token therefore keeps working at MES until it expires; the CRM, which owns
+the accounts, refuses it at once (tests/unit/crm/test_api.py). So no deleted-account case here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+
+from system.kernel.auth import Principal, issue_token
+from system.kernel.errors import PROBLEM, translate_errors
+from system.kernel.http import create_service_app
+from system.mes import api
+from system.mes.domain import JobState, MesOrder, OrderStage, ProductionJob
+from system.mes.settings import MesSettings
+from tests.unit.mes.fakes import FakeMes, uow_factory
+
+SECRET = "unit-mes-secret-" + "x" * 16
+CUSTOMER = Principal(uuid.uuid4(), "customer")
+OPERATOR = Principal(uuid.uuid4(), "operator")
+Route = tuple[str, str]  # (method, path template) as in the OpenAPI document
+
+CUSTOMER_ALLOWED: set[Route] = set()  # the MES is the factory floor's: customers go through the CRM
+OPERATOR_ONLY: set[Route] = {
+    ("GET", "/production-jobs"),
+    ("GET", "/production-jobs/{job_id}"),
+    ("POST", "/production-jobs/{job_id}/{action}"),
+    ("GET", "/orders/{order_id}"),
+}
+
+
+def build(db: FakeMes) -> FastAPI:
+    """The MES app wired as app.py wires it, on the in-memory unit of work."""
+    app = create_service_app("unit-mes-api")
+    app.state.settings = MesSettings(database_url="postgresql+asyncpg://unused/mes", auth_secret=SECRET)
+    app.state.uow = uow_factory(db)
+    for router in [r for r in vars(api).values() if isinstance(r, APIRouter)]:  # a route added later is seen too
+        app.include_router(router)
+    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
+    return app
+
+
+def operations(app: FastAPI) -> dict[Route, dict[str, Any]]:
+    """Every documented operation but the ops probes, by (method, path)."""
+    paths = app.openapi()["paths"]
+    found = {(m.upper(), p): op for p, ops in paths.items() for m, op in ops.items()}
+    return {route: op for route, op in found.items() if "ops" not in op.get("tags", [])}
+
+
+OPERATIONS = operations(build(FakeMes()))
+
+
+def b64(claims: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+
+def unb64(segment: str) -> dict[str, Any]:
+    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
+
+
+def forged_tokens(principal: Principal) -> dict[str, str]:
+    """Tokens for a customer that no route may accept: expired, foreign, unsigned, or with its role edited."""
+    header, payload, signature = issue_token(SECRET, principal).split(".")
+    as_operator = b64({**unb64(payload), "role": "operator"})
+    return {
+        "expired": issue_token(SECRET, principal, ttl_seconds=-60),
+        "wrong-secret": issue_token("another-" + SECRET, principal),
+        "alg-none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{as_operator}.",
+        "tampered-role": f"{header}.{as_operator}.{signature}",
+    }
+
+
+class Mes:
+    """The app on a fake database holding one confirmed order with its queued production job."""
+
+    def __init__(self) -> None:
+        self.db = FakeMes()
+        line = {"line_id": str(uuid.uuid4()), "file_id": str(uuid.uuid4()), "material": "pla", "process": "fdm"}
+        lines = [{**line, "quantity": 2}]
+        self.order = MesOrder(uuid.uuid4(), "b2c", Decimal(0), lines, stage=OrderStage.CONFIRMED)
+        self.job = ProductionJob(uuid.uuid4(), self.order.id, lines)
+        self.db.orders.rows[self.order.id] = self.order
+        self.db.production.rows[self.job.id] = self.job
+        self.client = TestClient(build(self.db))
+
+    def call(self, route: Route, bearer: str | None) -> httpx.Response:
+        """Call `route` as the holder of `bearer`, on the job (starting it) or its order."""
+        method, path = route
+        url = path.format(job_id=self.job.id, action="start", order_id=self.order.id)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+        response: httpx.Response = self.client.request(method, url, headers=headers)
+        return response
+
+    def untouched(self) -> bool:
+        """The job is still queued, the order confirmed, and nothing was published."""
+        job, order = self.db.production.rows[self.job.id], self.db.orders.rows[self.order.id]
+        return (job.state, order.stage, self.db.published) == (JobState.QUEUED, OrderStage.CONFIRMED, [])
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> None:
+    assert (response.status_code, response.headers["content-type"]) == (status, PROBLEM), response.text
+    assert (response.json()["status"], response.json()["code"]) == (status, code), response.text
+
+
+def test_every_route_is_classified_as_customer_allowed_or_operator_only() -> None:
+    """A route added later without deciding who may call it (and adding its permission case) fails here."""
+    unclassified = set(OPERATIONS) - CUSTOMER_ALLOWED - OPERATOR_ONLY
+    assert not unclassified, f"add these routes to CUSTOMER_ALLOWED or OPERATOR_ONLY: {sorted(unclassified)}"
+
+
+def test_every_route_needs_a_bearer_token() -> None:
+    assert OPERATIONS and [route for route, op in OPERATIONS.items() if "security" not in op] == []
+
+
+@pytest.mark.parametrize("route", sorted(OPERATIONS), ids=" ".join)
+@pytest.mark.parametrize("case", [*forged_tokens(CUSTOMER), "missing"])
+def test_a_forged_expired_or_missing_token_is_refused_on_every_route(case: str, route: Route) -> None:
+    mes = Mes()
+    bearer = None if case == "missing" else forged_tokens(CUSTOMER)[case]
+    assert_problem(mes.call(route, bearer), 401, "unauthenticated" if case == "missing" else "invalid-token")
+    assert mes.untouched()
+
+
+@pytest.mark.parametrize("route", sorted(r for r in OPERATIONS if r in OPERATOR_ONLY), ids=" ".join)
+def test_a_customer_is_refused_every_operator_route(route: Route) -> None:
+    mes = Mes()
+
+    assert_problem(mes.call(route, issue_token(SECRET, CUSTOMER)), 403, "forbidden")
+    assert mes.untouched()
+    assert mes.call(route, issue_token(SECRET, OPERATOR)).status_code == 200, "the same call is an operator's to make"
