@@ -33,13 +33,13 @@ _MODEL_REL = re.compile(  # the <Relationship> whose Type ends in /3dmodel, attr
 
 
 def load_3mf(
-    path: Path,
+    path: Path | IO[bytes],
     *,
     max_uncompressed: int = MAX_UNCOMPRESSED,
     max_entries: int = MAX_ENTRIES,
     max_ratio: float = MAX_RATIO,
 ) -> Triangles:
-    """Read every mesh of a 3MF package into one (n, 3, 3) array, in millimetres."""
+    """Read every mesh of a 3MF package (a path or a seekable binary file) into one (n, 3, 3) array, in mm."""
     try:
         with zipfile.ZipFile(path) as archive:
             _check_archive(archive.infolist(), max_uncompressed, max_entries, max_ratio)
