@@ -61,7 +61,8 @@ def test_my_orders_empty_and_filled(customer: TestClient, tmp_path: Path) -> Non
     assert "No orders yet" in assert_accessible(customer.get("/orders").text).text()
     place(customer, [upload(customer, cube_bytes(tmp_path))])
     doc = assert_accessible(customer.get("/orders").text)
-    assert all(th.attrs.get("scope") == "col" for th in doc.find_all("thead")[0].find_all("th"))
+    headers = doc.find_all("thead")[0].find_all("th")
+    assert headers and all(th.attrs.get("scope") == "col" for th in headers)
 
 
 def test_operator_console(operator: TestClient, services: FakeServices, customer: TestClient, tmp_path: Path) -> None:

@@ -195,12 +195,33 @@ def test_cancelling_passes_the_reason_and_a_refusal_is_shown(
     assert alert.text().startswith("That didn't work: An order in state cancelled cannot be cancel")
 
 
-def test_another_customers_order_is_not_found(customer: TestClient, other_customer: TestClient, file_id: str) -> None:
+def test_another_customers_order_is_asked_for_with_the_callers_own_token_and_shown_as_not_found(
+    customer: TestClient, other_customer: TestClient, services: FakeServices, file_id: str
+) -> None:
+    """Who may see an order is the CRM's rule (its 404 for another customer's order, mirrored by the fake); the
+    Shop's part is to ask as the signed-in customer, never with other credentials, and to show the 404 as its own
+    not-found page, whether the order is opened, polled or acted on."""
     order_id = place(customer, [file_id])
+    token = csrf_token(other_customer.get("/orders/new").text)
+    before = len(services.crm.requests)
 
-    response = other_customer.get(f"/orders/{order_id}")
+    opened = other_customer.get(f"/orders/{order_id}")
+    polled = other_customer.get(f"/orders/{order_id}/live", headers={"Accept": "application/json"})
+    cancelled = other_customer.post(f"/orders/{order_id}/cancel", data={"csrf_token": token})
 
-    assert response.status_code == 404 and "<h1" in response.text and "Not found" in response.text
+    asked = [r for r in services.crm.requests[before:] if r.url.path.startswith(f"/orders/{order_id}")]
+    assert {(r.method, r.url.path.removeprefix(f"/orders/{order_id}")) for r in asked} >= {
+        ("GET", ""),
+        ("POST", "/cancel"),
+    }
+    assert {services.crm.tokens[r.headers["authorization"].removeprefix("Bearer ")] for r in asked} == {
+        "bob@example.com"
+    }
+    for page in (opened, cancelled):
+        assert page.status_code == 404 and "<h1" in page.text and "Not found" in page.text, page.text
+    assert (polled.status_code, polled.json()["code"]) == (404, "not-found")
+    assert not [r for r in (opened, polled, cancelled) if "cube.stl" in r.text], "nothing of the order shows"
+    assert services.crm.orders[order_id]["state"] == "pricing"
 
 
 def test_my_orders_lists_each_order_with_its_state_and_total(
