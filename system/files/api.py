@@ -6,21 +6,28 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from system.files import service
-from system.files.deps import RepoDep, SettingsDep, StoreDep
-from system.files.domain import ModelFile, NotFound, UploadIncomplete, UploadRejected
+from system.files.deps import CallerDep, RepoDep, SettingsDep, StoreDep, current_caller
+from system.files.domain import Forbidden, ModelFile, NotFound, UploadIncomplete, UploadRejected
 from system.kernel.errors import Problem
 
-router = APIRouter(prefix="/files", tags=["files"])
+# Every route needs a caller (set here, so no route can forget it); the routes also take it as an argument
+# (FastAPI resolves it once per request).
+router = APIRouter(prefix="/files", tags=["files"], dependencies=[Depends(current_caller)])
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such upload or file"},
+    401: {"description": "No valid bearer token (a person's, or a service token for the File Service)"},
+    404: {"description": "No such upload or file, or not one of the caller's"},
     409: {"description": "The bytes have not been (completely) uploaded yet"},
     413: {"description": "The file is larger than the limit"},
-    422: {"description": "The file is not a valid model, or the request is malformed"},
+    422: {"description": "The file is not a valid model, not the declared size, or the request is malformed"},
+}
+UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    403: {"description": "A service token acting for no account cannot upload"},
 }
 
 
@@ -66,7 +73,7 @@ class FileOut(BaseModel):
     bbox_max: tuple[float, float, float]
     watertight: bool
     created_at: datetime
-    deduplicated: bool = False
+    deduplicated: bool = Field(default=False, description="The caller had uploaded these same bytes before")
 
     @classmethod
     def of(cls, f: ModelFile, deduplicated: bool = False) -> FileOut:
@@ -100,23 +107,27 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(413 if exc.code == "too-large" else 422, exc.code, exc.detail)
     if isinstance(exc, UploadIncomplete):
         return Problem(409, "upload-incomplete", str(exc))
+    if isinstance(exc, Forbidden):
+        return Problem(403, "forbidden", str(exc))
     return Problem(404, "not-found", str(exc))
 
 
-DOMAIN_ERRORS = (UploadRejected, UploadIncomplete, NotFound)
+DOMAIN_ERRORS = (UploadRejected, UploadIncomplete, NotFound, Forbidden)
 
 
 @router.post(
     "/uploads",
     status_code=201,
     response_model=UploadResponse,
-    responses=PROBLEMS,
-    summary="Start an upload: get presigned URL(s) to PUT the bytes to",
+    responses=UPLOAD_PROBLEMS,
+    summary="Start an upload for the caller's account: presigned URL(s), each bound to its exact length",
 )
-async def start_upload(body: UploadRequest, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> UploadResponse:
+async def start_upload(
+    body: UploadRequest, caller: CallerDep, store: StoreDep, repo: RepoDep, settings: SettingsDep
+) -> UploadResponse:
     if body.size == 0:
         raise Problem(422, "empty-file", "The file is empty (0 bytes).")
-    ticket = await service.start_upload(body.filename, body.size, store=store, repo=repo, settings=settings)
+    ticket = await service.start_upload(caller, body.filename, body.size, store=store, repo=repo, settings=settings)
     multipart = ticket.upload.part_count > 1
     return UploadResponse(
         upload_id=ticket.upload.id,
@@ -132,11 +143,15 @@ async def start_upload(body: UploadRequest, store: StoreDep, repo: RepoDep, sett
     "/uploads/{upload_id}/complete",
     status_code=201,
     response_model=FileOut,
-    responses={200: {"model": FileOut, "description": "The same bytes were stored before: that file"}, **PROBLEMS},
-    summary="Validate the uploaded bytes and store the file",
+    responses={
+        200: {"model": FileOut, "description": "The caller uploaded the same bytes before: that file of theirs"},
+        **PROBLEMS,
+    },
+    summary="Validate the uploaded bytes and store the file (only the account that started the upload)",
 )
 async def complete_upload(
     upload_id: uuid.UUID,
+    caller: CallerDep,
     store: StoreDep,
     repo: RepoDep,
     settings: SettingsDep,
@@ -144,15 +159,17 @@ async def complete_upload(
     body: CompleteRequest | None = None,
 ) -> FileOut:
     parts = [(p.part_number, p.etag) for p in (body.parts if body else [])]
-    file, deduplicated = await service.complete_upload(upload_id, parts, store=store, repo=repo, settings=settings)
+    file, deduplicated = await service.complete_upload(
+        caller, upload_id, parts, store=store, repo=repo, settings=settings
+    )
     if deduplicated:
         response.status_code = 200
     return FileOut.of(file, deduplicated)
 
 
-@router.get("/{file_id}", response_model=FileOut, responses=PROBLEMS, summary="File metadata")
-async def get_file(file_id: uuid.UUID, repo: RepoDep) -> FileOut:
-    return FileOut.of(await service.get_file(file_id, repo=repo))
+@router.get("/{file_id}", response_model=FileOut, responses=PROBLEMS, summary="File metadata (the caller's files)")
+async def get_file(file_id: uuid.UUID, caller: CallerDep, repo: RepoDep) -> FileOut:
+    return FileOut.of(await service.get_file(caller, file_id, repo=repo))
 
 
 @router.get(
@@ -161,6 +178,8 @@ async def get_file(file_id: uuid.UUID, repo: RepoDep) -> FileOut:
     responses=PROBLEMS,
     summary="A presigned URL to download the file",
 )
-async def download(file_id: uuid.UUID, store: StoreDep, repo: RepoDep, settings: SettingsDep) -> DownloadOut:
-    file, url = await service.download_url(file_id, store=store, repo=repo, settings=settings)
+async def download(
+    file_id: uuid.UUID, caller: CallerDep, store: StoreDep, repo: RepoDep, settings: SettingsDep
+) -> DownloadOut:
+    file, url = await service.download_url(caller, file_id, store=store, repo=repo, settings=settings)
     return DownloadOut(file_id=file.id, url=url, expires_in=settings.presign_ttl_seconds)

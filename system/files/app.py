@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from system.files import api
+from system.files import api, service
 from system.files.adapters.repository import SqlFileRepository
 from system.files.adapters.storage import S3Store
 from system.files.settings import FilesSettings
@@ -33,15 +35,23 @@ def create_app(settings: FilesSettings | None = None) -> FastAPI:
         secret_key=settings.s3_secret_key,
     )
 
+    repo = SqlFileRepository(engine)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await service.apply_upload_lifecycle(store)
+        # Every replica sweeps; the sweep's row locks (SKIP LOCKED) keep them from cleaning the same upload.
+        sweeper = asyncio.create_task(service.run_sweeper(store=store, repo=repo, settings=settings))
         yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         await engine.dispose()
 
     app = create_service_app(SERVICE, checks={"database": database_check(engine), "s3": store.ping}, lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store
-    app.state.repo = SqlFileRepository(engine)
+    app.state.repo = repo
     app.include_router(api.router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Integer, Table, Text, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from system.kernel.db import new_metadata
@@ -10,13 +24,13 @@ from system.kernel.messaging.tables import inbox_table, outbox_table
 
 metadata = new_metadata()
 
-files = Table(
-    "files",
+# One row per distinct content (sha256): the bytes are stored once, whoever uploads them.
+contents = Table(
+    "contents",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("sha256", Text, nullable=False, unique=True),
     Column("size", BigInteger, nullable=False),
-    Column("filename", Text, nullable=False),
     Column("key", Text, nullable=False),
     Column("format", Text, nullable=False),
     Column("triangle_count", Integer, nullable=False),
@@ -27,16 +41,31 @@ files = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# One row per account and content: the account's own file (the public file id), name and date.
+# account_id NULL: a file from before ownership, visible to operators only (several may share a content).
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("content_id", Uuid, ForeignKey("contents.id"), nullable=False),
+    Column("account_id", Uuid),
+    Column("filename", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("account_id", "content_id"),
+)
+
 uploads = Table(
     "uploads",
     metadata,
     Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid),
     Column("filename", Text, nullable=False),
     Column("declared_size", BigInteger, nullable=False),
     Column("key", Text, nullable=False),
     Column("multipart_id", Text),
     Column("part_count", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_uploads_created_at", "created_at"),  # the sweeper looks for the oldest
 )
 
 outbox = outbox_table(metadata)

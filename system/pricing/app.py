@@ -46,7 +46,9 @@ async def run_worker(settings: PricingSettings, index: int = 0, *, stop: asyncio
     timeout = httpx.Timeout(settings.http_timeout_seconds, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         cache = ModelCache(
-            settings.cache_dir, FilesClient(settings.files_url, http), max_bytes=settings.max_model_bytes
+            settings.cache_dir,
+            FilesClient(settings.files_url, http, settings.auth_secret),
+            max_bytes=settings.max_model_bytes,
         )
         memo = Memo(settings.memo_size)
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
-# (file id, expected sha256) -> a local file holding exactly that content. Raises ModelUnavailable when
-# retrying cannot help, anything else (e.g. FilesUnavailable) when it can.
-FetchModel = Callable[[uuid.UUID, str], Awaitable[Path]]
+
+class FetchModel(Protocol):
+    """(file id, expected sha256, for whom) -> a local file holding exactly that content. The File Service
+    lets the worker read only files of the customer it acts for. Raises ModelUnavailable when retrying cannot
+    help, anything else (e.g. FilesUnavailable) when it can."""
+
+    async def __call__(
+        self, file_id: uuid.UUID, sha256: str, *, customer_id: uuid.UUID | None, order_id: uuid.UUID
+    ) -> Path: ...
+
+
 # Percent of the job done, for pricing.progress; best effort.
 Progress = Callable[[float], Awaitable[None]]
 

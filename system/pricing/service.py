@@ -111,7 +111,7 @@ async def _geometry(
     if known is not None:
         return known
     try:
-        path = await fetch_model(line.file_id, line.sha256)
+        path = await fetch_model(line.file_id, line.sha256, customer_id=request.customer_id, order_id=request.order_id)
     except InvalidModel as exc:  # e.g. the download is over the size limit
         return _invalid(exc)
     if progress is not None:

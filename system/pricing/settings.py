@@ -12,7 +12,7 @@ MB = 1024 * 1024
 
 
 class PricingSettings(BaseSettings):
-    """Where the broker and the File Service are, where models are cached, and the limits of a job.
+    """Where the broker and the File Service are, the token secret, where models are cached, and a job's limits.
 
     Not a kernel ServiceSettings: that one requires a database URL, and the workers have no database.
     """
@@ -21,6 +21,8 @@ class PricingSettings(BaseSettings):
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5680/"
     files_url: str = "http://127.0.0.1:8010"
+    # Signs the service tokens the workers show the File Service (the secret shared by the services, ADR 004).
+    auth_secret: str
     cache_dir: Path = Path(tempfile.gettempdir()) / "pricing-models"
     # Same limit as the File Service's uploads: anything larger cannot be a file it accepted.
     max_model_bytes: int = Field(default=256 * MB, gt=0)

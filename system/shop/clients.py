@@ -84,19 +84,22 @@ class MesClient:
 
 
 class FilesClient:
-    """Model files: the Shop relays the browser's bytes to the presigned URL(s) the File Service hands out."""
+    """Model files: the Shop relays the browser's bytes to the presigned URL(s) the File Service hands out.
+
+    Every call carries the signed-in customer's own token: the File Service shows each account only its files.
+    """
 
     def __init__(self, http: httpx.AsyncClient, upload_timeout: float) -> None:
         self.api = RemoteApi("files", http)
         self.upload_timeout = upload_timeout
 
-    async def get(self, file_id: str) -> ModelFile:
-        """Metadata of a stored file."""
-        return ModelFile.model_validate(await self.api.call("GET", f"/files/{segment(file_id)}"))
+    async def get(self, token: str, file_id: str) -> ModelFile:
+        """Metadata of one of the caller's files (another account's is 404, as a missing one)."""
+        return ModelFile.model_validate(await self.api.call("GET", f"/files/{segment(file_id)}", token=token))
 
-    async def upload(self, filename: str, size: int, source: Reader) -> ModelFile:
-        """Stream `size` bytes from `source` to the store and have the File Service validate them."""
-        body = await self.api.call("POST", "/files/uploads", json={"filename": filename, "size": size})
+    async def upload(self, token: str, filename: str, size: int, source: Reader) -> ModelFile:
+        """Stream `size` bytes from `source` to the store and have the File Service validate them, for the caller."""
+        body = await self.api.call("POST", "/files/uploads", token=token, json={"filename": filename, "size": size})
         ticket = UploadTicket.model_validate(body)
         parts: list[dict[str, Any]] = []
         if ticket.url is not None:
@@ -107,7 +110,8 @@ class FilesClient:
                 length = min(ticket.part_size, remaining)
                 parts.append({"part_number": part.part_number, "etag": await self._put(part.url, length, source)})
                 remaining -= length
-        return ModelFile.model_validate(await self.api.call("POST", ticket.complete_url, json={"parts": parts}))
+        completed = await self.api.call("POST", ticket.complete_url, token=token, json={"parts": parts})
+        return ModelFile.model_validate(completed)
 
     async def _put(self, url: str, length: int, source: Reader) -> str:
         async def chunks() -> AsyncIterator[bytes]:
@@ -120,7 +124,8 @@ class FilesClient:
                 yield chunk
 
         try:
-            # An explicit length: S3 refuses chunked transfer encoding on presigned PUTs.
+            # An explicit length: S3 refuses chunked transfer encoding on presigned PUTs, and the URL is signed
+            # for exactly this length.
             response = await self.api.http.put(
                 url, content=chunks(), headers={"Content-Length": str(length)}, timeout=self.upload_timeout
             )

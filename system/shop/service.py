@@ -25,8 +25,8 @@ class Console:
     stuck: list[Order]
 
 
-async def upload_model(files: FilesClient, upload: UploadFile, max_bytes: int) -> ModelFile:
-    """Relay a browser upload to the File Service and return the validated file."""
+async def upload_model(files: FilesClient, token: str, upload: UploadFile, max_bytes: int) -> ModelFile:
+    """Relay a browser upload to the File Service, for the signed-in customer, and return the validated file."""
     size = upload.size
     if size is None:  # not every multipart parser records it; the spooled file knows
         upload.file.seek(0, 2)
@@ -35,14 +35,16 @@ async def upload_model(files: FilesClient, upload: UploadFile, max_bytes: int) -
     if size > max_bytes:
         # Say no before S3 sees a byte; the File Service would refuse it after all anyway.
         raise ServiceError(413, "too-large", f"The file is {size:,} bytes; the limit is {max_bytes:,}.", "shop")
-    return await files.upload(upload.filename or "model", size, upload)
+    return await files.upload(token, upload.filename or "model", size, upload)
 
 
-async def drafts_for(files: FilesClient, file_ids: list[str], names: list[str] | None = None) -> list[LineDraft]:
-    """New-order lines for files uploaded earlier (the page without JavaScript carries their ids in its URL,
-    and the customer's names for them: the File Service knows each content by its first uploader's name)."""
+async def drafts_for(
+    files: FilesClient, token: str, file_ids: list[str], names: list[str] | None = None
+) -> list[LineDraft]:
+    """New-order lines for the customer's files uploaded earlier (the page without JavaScript carries their ids in
+    its URL, and the names given this time: the same bytes uploaded again keep their first upload's name)."""
     named = dict(zip(file_ids, names_for(file_ids, names or []), strict=True))
-    found = await asyncio.gather(*(files.get(i) for i in dict.fromkeys(file_ids)))
+    found = await asyncio.gather(*(files.get(token, i) for i in dict.fromkeys(file_ids)))
     return [LineDraft.of_file(f, named.get(f.id)) for f in found]
 
 

@@ -23,9 +23,15 @@ class ObjectMissing(LookupError):
 class ObjectStore(Protocol):
     """What the File Service needs from an object store."""
 
-    async def presign_put(self, key: str, ttl: int) -> str: ...
+    async def presign_put(self, key: str, ttl: int, size: int) -> str:
+        """A PUT URL the store honours only for a body of exactly `size` bytes."""
+        ...
+
     async def start_multipart(self, key: str) -> str: ...
-    async def presign_part(self, key: str, multipart_id: str, part_number: int, ttl: int) -> str: ...
+    async def presign_part(self, key: str, multipart_id: str, part_number: int, ttl: int, size: int) -> str:
+        """A part's PUT URL, honoured only for a body of exactly `size` bytes."""
+        ...
+
     async def complete_multipart(self, key: str, multipart_id: str, parts: list[tuple[int, str]]) -> None: ...
     async def abort_multipart(self, key: str, multipart_id: str) -> None: ...
     async def size(self, key: str) -> int: ...
@@ -34,6 +40,10 @@ class ObjectStore(Protocol):
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
     async def presign_get(self, key: str, ttl: int, filename: str) -> str: ...
+    async def expire_uploads(self, prefix: str, days: int) -> None:
+        """Have the store itself delete objects under `prefix` and abort multipart uploads after `days`."""
+        ...
+
     async def ping(self) -> None: ...
 
 
@@ -67,14 +77,18 @@ class S3Store:
             self.client.generate_presigned_url, op, Params={"Bucket": self.bucket, **params}, ExpiresIn=ttl
         )
 
-    async def presign_put(self, key: str, ttl: int) -> str:
-        return await self._presign("put_object", ttl, Key=key)
+    async def presign_put(self, key: str, ttl: int, size: int) -> str:
+        # ContentLength becomes a signed header: S3 (and Ceph RGW, checked) answers 403 to any other length,
+        # so a client cannot store more than it declared before completion looks at the object.
+        return await self._presign("put_object", ttl, Key=key, ContentLength=size)
 
     async def start_multipart(self, key: str) -> str:
         return str((await self._call("create_multipart_upload", Key=key))["UploadId"])
 
-    async def presign_part(self, key: str, multipart_id: str, part_number: int, ttl: int) -> str:
-        return await self._presign("upload_part", ttl, Key=key, UploadId=multipart_id, PartNumber=part_number)
+    async def presign_part(self, key: str, multipart_id: str, part_number: int, ttl: int, size: int) -> str:
+        return await self._presign(
+            "upload_part", ttl, Key=key, UploadId=multipart_id, PartNumber=part_number, ContentLength=size
+        )
 
     async def complete_multipart(self, key: str, multipart_id: str, parts: list[tuple[int, str]]) -> None:
         await self._call(
@@ -130,6 +144,25 @@ class S3Store:
         return await self._presign(
             "get_object", ttl, Key=key, ResponseContentDisposition=f'attachment; filename="{filename}"'
         )
+
+    async def expire_uploads(self, prefix: str, days: int) -> None:
+        rule_id = f"expire-{prefix.strip('/')}"
+        rule = {
+            "ID": rule_id,
+            "Filter": {"Prefix": prefix},
+            "Status": "Enabled",
+            "Expiration": {"Days": days},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
+        }
+        try:
+            rules = (await self._call("get_bucket_lifecycle_configuration"))["Rules"]
+        except ClientError as exc:
+            if _code(exc) != "NoSuchLifecycleConfiguration":
+                raise
+            rules = []
+        # The bucket has one lifecycle configuration: keep everyone else's rules, replace only ours.
+        kept = [r for r in rules if r.get("ID") != rule_id]
+        await self._call("put_bucket_lifecycle_configuration", LifecycleConfiguration={"Rules": [*kept, rule]})
 
     async def ping(self) -> None:
         await self._call("head_bucket")

@@ -39,9 +39,9 @@ async def new_order(
 ) -> HTMLResponse:
     """The new-order page; `file` lists models uploaded earlier without JavaScript, `name` their names."""
     try:
-        lines = await service.drafts_for(clients.files, file, name)
+        lines = await service.drafts_for(clients.files, user.token, file, name)
     except ServiceError as err:
-        if err.status >= 500:
+        if err.status >= 500 or err.status == 401:
             raise
         return new_order_page(request, templates, [], error="One of your uploaded models could not be found.")
     return new_order_page(request, templates, lines)

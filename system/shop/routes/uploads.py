@@ -49,7 +49,7 @@ async def upload(
     limit = size_limit(settings.max_upload_bytes)
     if int(request.headers.get("content-length") or 0) > settings.max_upload_bytes + FORM_OVERHEAD:
         too_large = ServiceError(413, "too-large", "The file is larger than the limit.", "shop")
-        return await _failed(request, templates, clients, too_large, "", [], [], limit)
+        return await _failed(request, templates, clients, user.token, too_large, "", [], [], limit)
     form = await request.form()
     try:
         verify_csrf(request, form)
@@ -58,12 +58,14 @@ async def upload(
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             missing = ServiceError(400, "no-file", "Choose a model file to upload.", "shop")
-            return await _failed(request, templates, clients, missing, "", keep, names, limit)
+            return await _failed(request, templates, clients, user.token, missing, "", keep, names, limit)
         try:
-            stored = await service.upload_model(clients.files, file, settings.max_upload_bytes)
+            stored = await service.upload_model(clients.files, user.token, file, settings.max_upload_bytes)
         except ServiceError as err:
-            return await _failed(request, templates, clients, err, file.filename, keep, names, limit)
-        # Identical bytes are stored once, under their first uploader's name: this customer's name is theirs.
+            if err.status == 401:  # the session's token expired: sign in again, as on every other page
+                raise
+            return await _failed(request, templates, clients, user.token, err, file.filename, keep, names, limit)
+        # Bytes this customer uploaded before come back under that first upload's name: this time's name is shown.
         stored = stored.model_copy(update={"filename": file.filename})
     finally:
         await form.close()
@@ -78,6 +80,7 @@ async def _failed(
     request: Request,
     templates: TemplatesDep,
     clients: ClientsDep,
+    token: str,
     err: ServiceError,
     filename: str,
     keep: list[str],
@@ -88,6 +91,6 @@ async def _failed(
     problem = explain(err, filename, limit)
     if wants_json(request):
         return JSONResponse({**problem, "status": status}, status_code=status)
-    lines = await service.drafts_for(clients.files, keep, names) if keep else []
+    lines = await service.drafts_for(clients.files, token, keep, names) if keep else []
     error = f"{problem['message']} {problem['tip']}".strip()
     return new_order_page(request, templates, lines, error=error, status=status)

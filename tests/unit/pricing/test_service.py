@@ -92,6 +92,15 @@ async def test_an_incompatible_material_and_process_fail_with_the_reason(tmp_pat
     assert outcome.reason == "resin cannot be printed with FDM; that process accepts: abs, nylon, petg, pla."
 
 
+async def test_the_model_is_fetched_for_the_orders_customer_only(tmp_path: Path) -> None:
+    models = FakeModels()
+    file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl"))
+    assert isinstance(await price(models, pricing_request(file_id, sha)), PricingCompleted)
+    for stranger in (uuid.uuid4(), None):  # another customer; a request from before customer_id was carried
+        outcome = await price(models, pricing_request(file_id, sha, customer_id=stranger))
+        assert isinstance(outcome, PricingFailed) and outcome.reason.startswith("File not found")
+
+
 async def test_an_unknown_file_fails_and_is_asked_again_next_time() -> None:
     models = FakeModels()
     request = pricing_request(uuid.uuid4(), "ab" * 32)

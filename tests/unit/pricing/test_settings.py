@@ -12,6 +12,11 @@ from system.pricing.__main__ import app
 from system.pricing.settings import PricingSettings
 
 
+@pytest.fixture(autouse=True)
+def auth_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRICING_AUTH_SECRET", "unit-pricing-" + "x" * 32)
+
+
 def test_settings_come_from_pricing_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PRICING_AMQP_URL", "amqp://u:p@broker:5672/")
     monkeypatch.setenv("PRICING_FILES_URL", "http://files:8010")
@@ -33,6 +38,12 @@ def test_settings_come_from_pricing_variables(monkeypatch: pytest.MonkeyPatch, t
 def test_a_bad_value_fails_naming_the_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("PRICING_").lower()):
+        PricingSettings()
+
+
+def test_the_token_secret_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PRICING_AUTH_SECRET")
+    with pytest.raises(ValidationError, match="auth_secret"):
         PricingSettings()
 
 

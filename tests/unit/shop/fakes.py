@@ -227,48 +227,70 @@ class FakeMes:
 
 @dataclass
 class FakeFiles:
-    """The File Service and its bucket: presigned single or multipart PUTs, validation with the real mesh reader."""
+    """The File Service and its bucket: presigned single or multipart PUTs, validation with the real mesh reader.
+
+    Its rules are the real service's: every call needs a signed-in caller's token (the CRM's, as the real one
+    verifies the CRM's signature); a file is its uploader's (operators see all, anyone else gets 404); only
+    the uploader completes an upload; the same bytes are de-duplicated within one account only; and each
+    presigned PUT takes exactly the length it was signed for (S3 answers 403 to any other).
+    """
 
     multipart_threshold: int = 1_000
     part_size: int = 400
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> the JSON the service answers
+    owners: dict[str, str] = field(default_factory=dict)  # file id -> account id
     puts: list[httpx.Request] = field(default_factory=list)
-    deduplicate: bool = False  # as the real service: identical bytes answer with the first file, name and all
+    crm: FakeCrm = field(default_factory=FakeCrm)  # whose tokens it accepts (FakeServices shares its CRM)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        caller = self.crm.caller(request)
+        if caller is None:
+            return problem(401, "unauthenticated", "Sign in first: send `Authorization: Bearer <token>`.")
         if (request.method, path) == ("POST", "/files/uploads"):
-            body = body_of(request)
-            if body["size"] == 0:
-                return problem(422, "empty-file", "The file is empty (0 bytes).")
-            upload_id = str(uuid.uuid4())
-            count = -(-body["size"] // self.part_size) if body["size"] > self.multipart_threshold else 1
-            self.uploads[upload_id] = {**body, "parts": {}}
-            urls = [f"http://s3.test/bucket/uploads/{upload_id}?partNumber={n}" for n in range(1, count + 1)]
-            return httpx.Response(
-                201,
-                json={
-                    "upload_id": upload_id,
-                    "method": "PUT",
-                    "url": urls[0] if count == 1 else None,
-                    "parts": [{"part_number": n, "url": u} for n, u in enumerate(urls, 1)] if count > 1 else [],
-                    "part_size": self.part_size,
-                    "expires_in": 900,
-                    "complete_url": f"/files/uploads/{upload_id}/complete",
-                },
-            )
+            return self._start(body_of(request), caller)
         if match := re.fullmatch(r"/files/uploads/([^/]+)/complete", path):
+            upload = self.uploads.get(match.group(1))
+            if upload is None or upload["account_id"] != caller["id"]:
+                return problem(404, "not-found", f"no open upload {match.group(1)}")
             return self._complete(match.group(1), body_of(request).get("parts", []))
-        if (file := self.files.get(path.removeprefix("/files/"))) is not None:
+        file_id = path.removeprefix("/files/")
+        if (file := self.files.get(file_id)) is not None and caller["role"] == "operator":
+            return httpx.Response(200, json=file)
+        if file is not None and self.owners[file_id] == caller["id"]:
             return httpx.Response(200, json=file)
         return problem(404, "not-found", "No such file.")
 
+    def _start(self, body: dict[str, Any], caller: dict[str, Any]) -> httpx.Response:
+        size = body["size"]
+        if size == 0:
+            return problem(422, "empty-file", "The file is empty (0 bytes).")
+        upload_id = str(uuid.uuid4())
+        count = -(-size // self.part_size) if size > self.multipart_threshold else 1
+        lengths = [size] if count == 1 else [min(self.part_size, size - n * self.part_size) for n in range(count)]
+        self.uploads[upload_id] = {**body, "account_id": caller["id"], "parts": {}, "lengths": lengths}
+        urls = [f"http://s3.test/bucket/uploads/{upload_id}?partNumber={n}" for n in range(1, count + 1)]
+        return httpx.Response(
+            201,
+            json={
+                "upload_id": upload_id,
+                "method": "PUT",
+                "url": urls[0] if count == 1 else None,
+                "parts": [{"part_number": n, "url": u} for n, u in enumerate(urls, 1)] if count > 1 else [],
+                "part_size": self.part_size,
+                "expires_in": 900,
+                "complete_url": f"/files/uploads/{upload_id}/complete",
+            },
+        )
+
     def handle_s3(self, request: httpx.Request) -> httpx.Response:
         self.puts.append(request)
-        upload_id = request.url.path.rsplit("/", 1)[-1]
+        upload = self.uploads[request.url.path.rsplit("/", 1)[-1]]
         number = int(request.url.params.get("partNumber", "1"))
-        self.uploads[upload_id]["parts"][number] = request.content
+        if len(request.content) != upload["lengths"][number - 1]:  # the signed Content-Length
+            return httpx.Response(403, text="<Error><Code>SignatureDoesNotMatch</Code></Error>")
+        upload["parts"][number] = request.content
         return httpx.Response(200, headers={"ETag": f'"{hashlib.md5(request.content).hexdigest()}"'})
 
     def _complete(self, upload_id: str, parts: list[dict[str, Any]]) -> httpx.Response:
@@ -287,9 +309,12 @@ class FakeFiles:
             except InvalidModel as exc:
                 return problem(422, exc.code, exc.detail)
         sha256 = hashlib.sha256(data).hexdigest()
-        if self.deduplicate and (same := [f for f in self.files.values() if f["sha256"] == sha256]):
-            return httpx.Response(201, json={**same[0], "deduplicated": True})
+        owner = upload["account_id"]
+        mine = [i for i, f in self.files.items() if f["sha256"] == sha256 and self.owners[i] == owner]
+        if mine:  # the same account had these bytes: its own earlier file (nobody else's is ever told)
+            return httpx.Response(200, json={**self.files[mine[0]], "deduplicated": True})
         file_id = str(uuid.uuid4())
+        self.owners[file_id] = owner
         self.files[file_id] = {
             "id": file_id,
             "sha256": sha256,
@@ -319,6 +344,7 @@ class FakeServices:
 
     def __post_init__(self) -> None:
         self.mes = FakeMes(self.crm)
+        self.files.crm = self.crm
         self.crm.known_files = self.files.files
 
     def transport(self) -> httpx.MockTransport:

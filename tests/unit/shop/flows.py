@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -11,10 +12,13 @@ from tests.fixtures import meshes
 from tests.unit.shop.html import csrf_token
 
 JSON = {"Accept": "application/json"}
+_edges = itertools.count(20)
 
 
 def cube_bytes(tmp_path: Path) -> bytes:
-    return meshes.write_cube_binary(tmp_path / "cube.stl").read_bytes()
+    """A cube STL with an edge no earlier call used: other bytes each time, as two different models are
+    (the File Service answers the same account's same bytes with the file it already has)."""
+    return meshes.write_cube_binary(tmp_path / "cube.stl", float(next(_edges))).read_bytes()
 
 
 def upload(client: TestClient, data: bytes, name: str = "cube.stl") -> str:

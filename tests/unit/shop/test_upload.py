@@ -96,7 +96,6 @@ def test_without_javascript_an_upload_returns_to_the_form_with_every_model_so_fa
 def test_a_customer_sees_their_own_name_for_bytes_another_customer_uploaded_first(
     customer: TestClient, other_customer: TestClient, services: FakeServices, tmp_path: Path
 ) -> None:
-    services.files.deduplicate = True
     data = cube_bytes(tmp_path)
     upload(other_customer, data, "acme-prototype.stl")
 
@@ -119,6 +118,17 @@ def test_a_customer_sees_their_own_name_for_bytes_another_customer_uploaded_firs
     [order] = [o for o in services.crm.orders.values() if o["lines"][0]["file_id"] == file_id]
     assert order["lines"][0]["filename"] == "bracket.stl"
     assert "bracket.stl" in customer.get(placed.headers["location"]).text
+
+
+def test_the_file_service_is_asked_with_the_customers_own_token(
+    customer: TestClient, other_customer: TestClient, services: FakeServices, tmp_path: Path
+) -> None:
+    file_id = upload(customer, cube_bytes(tmp_path), "alice-secret.stl")
+    assert services.files.owners[file_id] == services.crm.accounts["alice@example.com"]["id"]
+
+    # Bob pastes Alice's file id into the page without JavaScript: the File Service says 404 to Bob's token.
+    page = other_customer.get("/orders/new", params={"file": file_id})
+    assert "could not be found" in page.text and "alice-secret" not in page.text
 
 
 def test_an_empty_file_is_refused_with_its_reason(customer: TestClient) -> None:
