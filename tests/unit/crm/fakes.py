@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from system.crm.domain import Account, Order, State, TimelineEntry
 from system.crm.ports import FileInfo, IdempotencyClaim
 from system.kernel.auth import hash_password
 from system.kernel.messaging.envelope import Envelope
+from tests.unit.fake_tx import LockTable, TxLocks
 
 
 @dataclass
@@ -24,7 +26,8 @@ class FakeAccounts:
         return found[0] if found else None
 
     async def by_email(self, email: str) -> tuple[Account, str] | None:
-        return next((r for r in self.rows.values() if r[0].email == email), None)
+        wanted = email.strip().lower()  # as the SQL repository: addresses are stored and compared in lower case
+        return next((r for r in self.rows.values() if r[0].email == wanted), None)
 
     async def upsert(self, account: Account, password_hash: str) -> None:
         self.rows[account.id] = (account, password_hash)
@@ -32,41 +35,70 @@ class FakeAccounts:
 
 @dataclass
 class FakeOrders:
+    """The committed orders, timelines and idempotency keys (what every transaction reads from)."""
+
     rows: dict[uuid.UUID, Order] = field(default_factory=dict)
     timelines: dict[uuid.UUID, list[TimelineEntry]] = field(default_factory=dict)
     keys: dict[tuple[uuid.UUID, str], tuple[IdempotencyClaim, datetime]] = field(default_factory=dict)
 
+    async def timeline(self, order_id: uuid.UUID) -> list[TimelineEntry]:
+        return list(self.timelines.get(order_id, []))
+
+
+class TxOrders:
+    """One transaction's view of the orders: committed rows plus its own writes, applied at commit."""
+
+    def __init__(self, committed: FakeOrders, locks: TxLocks) -> None:
+        self.committed, self.locks = committed, locks
+        self.staged = FakeOrders()
+
+    def _rows(self) -> dict[uuid.UUID, Order]:
+        return {**self.committed.rows, **self.staged.rows}
+
     async def add(self, order: Order) -> None:
+        if order.id in self._rows():
+            raise KeyError(f"duplicate order id {order.id}")
         await self.save(order)
 
     async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
-        return copy.deepcopy(self.rows.get(order_id))
+        if for_update:
+            await self.locks.acquire(("order", order_id))
+        return copy.deepcopy(self._rows().get(order_id))
 
     async def claim_idempotency_key(
         self, customer_id: uuid.UUID, key: str, request_hash: str, order_id: uuid.UUID, *, expires_at: datetime
     ) -> IdempotencyClaim | None:
-        held = self.keys.get((customer_id, key))
+        await self.locks.acquire(("idempotency-key", customer_id, key))  # the unique index makes others wait
+        held = self.staged.keys.get((customer_id, key)) or self.committed.keys.get((customer_id, key))
         if held is not None and held[1] > datetime.now(UTC):
             return held[0]
-        self.keys[(customer_id, key)] = (IdempotencyClaim(order_id, request_hash), expires_at)
+        self.staged.keys[(customer_id, key)] = (IdempotencyClaim(order_id, request_hash), expires_at)
         return None
 
     async def save(self, order: Order) -> None:
-        self.timelines.setdefault(order.id, []).extend(order.timeline)
+        self.staged.timelines.setdefault(order.id, []).extend(order.timeline)
         order.timeline = []
-        self.rows[order.id] = copy.deepcopy(order)
+        self.staged.rows[order.id] = copy.deepcopy(order)
 
     async def find(self, customer_id: uuid.UUID | None, state: State | None, limit: int = 100) -> list[Order]:
-        return [o for o in self.rows.values() if customer_id in (None, o.customer_id) and state in (None, o.state)]
+        found = [o for o in self._rows().values() if customer_id in (None, o.customer_id) and state in (None, o.state)]
+        return copy.deepcopy(sorted(found, key=lambda o: o.created_at, reverse=True)[:limit])
 
     async def stuck(self, now: datetime, limit: int = 500) -> list[Order]:
-        return [o for o in self.rows.values() if o.is_stuck(now)]
+        late = sorted((o for o in self._rows().values() if o.is_stuck(now)), key=lambda o: o.state_since)
+        return copy.deepcopy(late[:limit])
 
     async def timeline(self, order_id: uuid.UUID) -> list[TimelineEntry]:
-        return list(self.timelines.get(order_id, []))
+        return await self.committed.timeline(order_id) + list(self.staged.timelines.get(order_id, []))
 
     async def count_by_state(self) -> dict[str, int]:
-        return {s.value: sum(1 for o in self.rows.values() if o.state is s) for s in State}
+        return dict(Counter(o.state.value for o in self._rows().values()))
+
+    def commit(self) -> None:
+        self.committed.rows.update(self.staged.rows)
+        for order_id, entries in self.staged.timelines.items():
+            self.committed.timelines.setdefault(order_id, []).extend(entries)
+        self.committed.keys.update(self.staged.keys)
 
 
 @dataclass
@@ -74,29 +106,40 @@ class FakeCrm:
     accounts: FakeAccounts = field(default_factory=FakeAccounts)
     orders: FakeOrders = field(default_factory=FakeOrders)
     published: list[Envelope] = field(default_factory=list)
+    locks: LockTable = field(default_factory=LockTable)
 
     def of_type(self, type_: str) -> list[Envelope]:
         return [e for e in self.published if e.type == type_]
 
 
 class FakeUow:
+    """One transaction over the fake CRM database (see tests/unit/fake_tx.py for what it shares with PostgreSQL)."""
+
     def __init__(self, db: FakeCrm) -> None:
         self.db = db
-        self.accounts = copy.deepcopy(db.accounts)
-        self.orders = copy.deepcopy(db.orders)
+        self.locks = db.locks.transaction()
+        self.accounts = copy.deepcopy(db.accounts)  # accounts change only in seeding, never concurrently
+        self.orders = TxOrders(db.orders, self.locks)
         self.outbox: list[Envelope] = []
 
     async def publish(self, *envelopes: Envelope) -> None:
         self.outbox.extend(envelopes)
+
+    def commit(self) -> None:
+        self.db.accounts.rows.update(self.accounts.rows)
+        self.orders.commit()
+        self.db.published.extend(self.outbox)
 
 
 def uow_factory(db: FakeCrm):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def uow() -> AsyncIterator[FakeUow]:
         tx = FakeUow(db)
-        yield tx  # an exception skips the commit below: a rollback
-        db.accounts, db.orders = tx.accounts, tx.orders
-        db.published.extend(tx.outbox)
+        try:
+            yield tx
+            tx.commit()  # an exception skips this: a rollback
+        finally:
+            tx.locks.release_all()
 
     return uow
 
