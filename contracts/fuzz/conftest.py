@@ -72,7 +72,7 @@ def clear_problem(ctx: Any, response: schemathesis.Response, case: schemathesis.
 # - response_headers_conformance: no operation documents response headers, so it checks nothing;
 # - ignored_auth, use_after_free, ensure_resource_availability, object_level_authorization: stateful checks
 #   that need OpenAPI links or two accounts; authentication and ownership are covered by the integration
-#   and e2e suites (who may see what).
+#   and e2e suites (who may see what; for files: tests/integration/files/test_ownership.py).
 CHECKS: list[Callable[..., bool | None]] = [
     not_a_server_error,
     status_code_conformance,
@@ -111,7 +111,7 @@ def _headers(service_urls: dict[str, str], request: pytest.FixtureRequest, email
 
 @pytest.fixture(scope="session")
 def customer_headers(service_urls: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
-    """A B2C customer's Authorization header."""
+    """A B2C customer's Authorization header (CRM and File Service operations are called with it)."""
     return _headers(service_urls, request, CUSTOMER, "b2c")
 
 
