@@ -143,3 +143,23 @@ def test_a_model_keeps_the_name_its_customer_gave_it(visitor: Visitor, stl: Call
     expect(ada.get_by_text(theirs.name)).to_have_count(0)
     ada.get_by_role("button", name="Cancel order").click()
     expect(order_status(ada)).to_contain_text("This order was cancelled.")
+
+
+def test_a_confirmed_orders_cancellation_is_asked_of_the_factory_and_its_answer_shown(
+    visitor: Visitor, stl: Callable[..., Path]
+) -> None:
+    ada = visitor(ADA)
+    new_order(ada, stl())
+    wait_for_quote(ada)
+    ada.get_by_role("button", name="Confirm order").click()
+    expect(order_status(ada)).to_contain_text("Confirmed")
+
+    ada.get_by_label("Reason for cancelling (optional)").fill("Project was stopped")
+    ada.get_by_role("button", name="Cancel order").click()
+    # The Shop says the factory decides; production has not started, so the factory accepts.
+    expect(ada.get_by_text("We've asked the factory to cancel your order", exact=False)).to_be_visible()
+    expect(order_status(ada)).to_contain_text("This order was cancelled.", timeout=30_000)
+    expect(ada.get_by_role("button", name="Cancel order")).to_have_count(0)
+    expect(timeline(ada).first).to_contain_text("Cancelled")
+    expect(timeline(ada).nth(1)).to_contain_text("Cancellation requested")
+    expect(timeline(ada).nth(1)).to_contain_text("Project was stopped")
