@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from system.kernel.telemetry import setup_logging, setup_tracing
 from system.kernel.uow import transactional
 
 SERVICE = "crm"
+log = logging.getLogger(__name__)
 ORDERS_BY_STATE = Gauge("crm_orders", "Orders by state", ["state"])
 STUCK = Gauge("crm_orders_stuck", "Orders in a state for longer than its limit", ["state"])
 
@@ -47,18 +49,22 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
             await seed_demo_accounts(uow, settings.demo_password)
         if settings.run_messaging:
             messaging.start()
-        gauges = asyncio.create_task(_refresh_gauges(uow))
+        background = [asyncio.create_task(_refresh_gauges(uow)), asyncio.create_task(_purge_expired_keys(uow))]
         yield
-        gauges.cancel()
+        for task in background:
+            task.cancel()
         await messaging.stop()
         await files_client.aclose()
         await engine.dispose()
 
-    checks = {"database": database_check(engine), **({"messaging": messaging.check} if settings.run_messaging else {})}
+    files = HttpFileCatalog(files_client, settings.auth_secret)
+    checks = {"database": database_check(engine), "files": files.ping}
+    if settings.run_messaging:
+        checks["messaging"] = messaging.check
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
     app.state.settings = settings
     app.state.uow = uow
-    app.state.files = HttpFileCatalog(files_client, settings.auth_secret)
+    app.state.files = files
     app.include_router(api.router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app
@@ -75,4 +81,15 @@ async def _refresh_gauges(uow: UowFactory, every: float = 15) -> None:
                 ORDERS_BY_STATE.labels(state).set(n)
             for state in counts:
                 STUCK.labels(state).set(sum(1 for o in stuck if o.state.value == state))
+        await asyncio.sleep(every)
+
+
+async def _purge_expired_keys(uow: UowFactory, every: float = 900) -> None:
+    """Forget Idempotency-Keys past their expiry (an expired key may already name a new order on its own)."""
+    while True:
+        with contextlib.suppress(Exception):
+            async with uow() as tx:
+                purged = await tx.orders.purge_expired_keys(datetime.now(UTC))
+            if purged:
+                log.info("expired idempotency keys purged", extra={"count": purged})
         await asyncio.sleep(every)

@@ -27,6 +27,11 @@ class HttpFileCatalog:
         # Keyed by account too: a file one account may use says nothing about another account.
         self._known: dict[tuple[uuid.UUID, uuid.UUID], FileInfo] = {}
 
+    async def ping(self) -> None:
+        """Readiness: raise unless the File Service answers (orders cannot be placed without it)."""
+        response = await self.client.get("/healthz")
+        response.raise_for_status()
+
     async def describe(self, file_id: uuid.UUID, *, account_id: uuid.UUID) -> FileInfo | None:
         """The file as `account_id` sees it; None if it does not exist or is not that account's."""
         key = (account_id, file_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -110,6 +110,11 @@ class SqlOrders:
         query = select(keys.c.order_id, keys.c.request_hash).where(keys.c.customer_id == customer_id, keys.c.key == key)
         row = (await self.conn.execute(query)).one()
         return IdempotencyClaim(row.order_id, row.request_hash)
+
+    async def purge_expired_keys(self, now: datetime) -> int:
+        """Delete the idempotency keys that expired before `now`; return how many."""
+        result = await self.conn.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at < now))
+        return int(result.rowcount)
 
     async def save(self, order: Order) -> None:
         """Write back state, prices and the new timeline entries."""

@@ -168,3 +168,17 @@ async def test_a_concurrent_claim_of_the_same_key_waits_and_then_sees_the_first(
 
     blocked, seen = await second_waits_for_first(crm_uow, claim, nothing)
     assert blocked and seen is not None and seen.order_id == first
+
+
+async def test_only_expired_keys_are_purged(crm_uow: UowFactory) -> None:
+    me, order_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    async with crm_uow() as tx:
+        await tx.orders.claim_idempotency_key(me, "old", "h", order_id, expires_at=now - timedelta(minutes=1))
+        await tx.orders.claim_idempotency_key(me, "live", "h", order_id, expires_at=now + timedelta(hours=1))
+    async with crm_uow() as tx:
+        assert await tx.orders.purge_expired_keys(now) == 1
+    async with crm_uow() as tx:
+        live = await tx.orders.claim_idempotency_key(me, "live", "h", uuid.uuid4(), expires_at=now)
+        old = await tx.orders.claim_idempotency_key(me, "old", "h2", uuid.uuid4(), expires_at=now + timedelta(hours=1))
+    assert live is not None and live.order_id == order_id and old is None

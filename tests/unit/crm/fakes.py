@@ -51,6 +51,7 @@ class TxOrders:
     def __init__(self, committed: FakeOrders, locks: TxLocks) -> None:
         self.committed, self.locks = committed, locks
         self.staged = FakeOrders()
+        self.purged: set[tuple[uuid.UUID, str]] = set()
 
     def _rows(self) -> dict[uuid.UUID, Order]:
         return {**self.committed.rows, **self.staged.rows}
@@ -69,11 +70,21 @@ class TxOrders:
         self, customer_id: uuid.UUID, key: str, request_hash: str, order_id: uuid.UUID, *, expires_at: datetime
     ) -> IdempotencyClaim | None:
         await self.locks.acquire(("idempotency-key", customer_id, key))  # the unique index makes others wait
-        held = self.staged.keys.get((customer_id, key)) or self.committed.keys.get((customer_id, key))
+        held = self.staged.keys.get((customer_id, key))
+        if held is None and (customer_id, key) not in self.purged:
+            held = self.committed.keys.get((customer_id, key))
         if held is not None and held[1] > datetime.now(UTC):
             return held[0]
         self.staged.keys[(customer_id, key)] = (IdempotencyClaim(order_id, request_hash), expires_at)
         return None
+
+    async def purge_expired_keys(self, now: datetime) -> int:
+        expired = [k for k, (_, expires_at) in {**self.committed.keys, **self.staged.keys}.items() if expires_at < now]
+        for key in expired:
+            await self.locks.acquire(("idempotency-key", *key))
+            self.purged.add(key)
+            self.staged.keys.pop(key, None)
+        return len(expired)
 
     async def save(self, order: Order) -> None:
         self.staged.timelines.setdefault(order.id, []).extend(order.timeline)
@@ -98,6 +109,8 @@ class TxOrders:
         self.committed.rows.update(self.staged.rows)
         for order_id, entries in self.staged.timelines.items():
             self.committed.timelines.setdefault(order_id, []).extend(entries)
+        for key in self.purged:
+            self.committed.keys.pop(key, None)
         self.committed.keys.update(self.staged.keys)
 
 
