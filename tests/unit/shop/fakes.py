@@ -151,6 +151,10 @@ class FakeCrm:
             return problem(409, "invalid-transition", f"An order in state {order['state']} cannot be {action}ed.")
         target = {"confirm": "confirmed", "cancel": "cancelled", "deliver": "delivered"}[action]
         note = body_of(request).get("reason") or ("cancelled by the customer" if action == "cancel" else "")
+        if action == "cancel" and order["state"] == "confirmed":  # as the CRM: a request the factory answers
+            order["cancellation"] = {"status": "requested", "reason": note}
+            self.set_state(order["id"], "cancellation_requested", source="crm", note=note)
+            return httpx.Response(202, json=self.view(order))
         self.set_state(order["id"], target, source="crm", note=note)
         return httpx.Response(200, json=self.view(order))
 
