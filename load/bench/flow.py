@@ -108,8 +108,9 @@ class Bench:
         return samples
 
 
-def upload_models(stack: Stack, sizes: list[float], big: bool = False) -> list[str]:
-    """Upload cubes of these sizes (or big spheres: long pricing jobs); return their file ids."""
+def upload_models(stack: Stack, who: dict[str, str], sizes: list[float], big: bool = False) -> list[str]:
+    """Upload, for the account `who` signs in as, cubes of these sizes (or big spheres: long pricing jobs); return
+    their file ids."""
     files = httpx.Client(base_url=stack.settings.url(stack.settings.files_port), timeout=120)
     ids = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +120,7 @@ def upload_models(stack: Stack, sizes: list[float], big: bool = False) -> list[s
                 meshes.write_sphere_binary(path, subdivisions=7, radius=size)
             else:
                 meshes.write_cube_binary(path, size)
-            response = upload(files, path.read_bytes(), path.name)
+            response = upload(files, path.read_bytes(), path.name, who=who)
             response.raise_for_status()
             ids.append(str(response.json()["id"]))
     return ids
@@ -128,12 +129,12 @@ def upload_models(stack: Stack, sizes: list[float], big: bool = False) -> list[s
 async def run(stack: Stack, orders: int, rate: float, seconds: float, long_jobs: int) -> dict[str, Any]:
     bench = Bench(stack)
     customer, operator = await bench.sign_in(0), await bench.sign_in(2)
-    small = upload_models(stack, [10 + n / 7 + uuid.uuid4().int % 1000 / 1e4 for n in range(20)])
+    small = upload_models(stack, customer, [10 + n / 7 + uuid.uuid4().int % 1000 / 1e4 for n in range(20)])
     await bench.mes_latencies(operator, 20)  # warm-up
     results: dict[str, Any] = {"throughput": await bench.throughput(customer, small, orders, concurrency=16)}
     results["latencies"] = await bench.at_rate(customer, small, rate, seconds)
     results["mes_idle"] = await bench.mes_latencies(operator, 300)
-    big = upload_models(stack, [30 + n + uuid.uuid4().int % 1000 / 1e4 for n in range(long_jobs)], big=True)
+    big = upload_models(stack, customer, [30 + n + uuid.uuid4().int % 1000 / 1e4 for n in range(long_jobs)], big=True)
     long_ids = [await bench.place(customer, f) for f in big]
     results["mes_saturated"] = await bench.mes_latencies(operator, 300)
     results["still_pricing"] = len(long_ids) - bench.quoted(long_ids)  # > 0: workers were busy throughout
