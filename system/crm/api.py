@@ -156,3 +156,6 @@ async def cancel(
 async def deliver(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> OrderOut:
     """Record delivery of a shipped order (operators)."""
     return OrderOut.of(await service.deliver(principal, order_id, uow=uow))
+
+
+ROUTERS = (router,)

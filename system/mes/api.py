@@ -110,3 +110,6 @@ async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: U
 async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> MesOrderOut:
     """Its stage and production job (operators): what the CRM's view of the order must agree with."""
     return MesOrderOut.of(*await production.order_view(principal, order_id, uow=uow))
+
+
+ROUTERS = (router, orders_router)

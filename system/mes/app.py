@@ -40,10 +40,14 @@ def create_app(settings: MesSettings | None = None) -> FastAPI:
         await engine.dispose()
 
     checks = {"database": database_check(engine), **({"messaging": messaging.check} if settings.run_messaging else {})}
-    app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
+    return mount(create_service_app(SERVICE, checks=checks, lifespan=lifespan), settings=settings, uow=uow)
+
+
+def mount(app: FastAPI, *, settings: MesSettings, uow: UowFactory) -> FastAPI:
+    """The MES's routes and error answers on `app`, over these dependencies (unit tests pass fakes)."""
     app.state.settings = settings
     app.state.uow = uow
-    app.include_router(api.router)
-    app.include_router(api.orders_router)
+    for router in api.ROUTERS:
+        app.include_router(router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

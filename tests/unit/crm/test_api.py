@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from system.crm import api
+from system.crm.app import mount
 from system.crm.domain import Account, Order, OrderLine, State
 from system.crm.settings import CrmSettings
 from system.kernel.auth import Principal, issue_token
-from system.kernel.errors import PROBLEM, translate_errors
 from system.kernel.http import create_service_app
 from system.kernel.messaging.catalogue import Material, Process
+from tests.unit.access import Route, assert_problem, forged_tokens, operations
 from tests.unit.crm.fakes import FakeCrm, FakeFiles, uow_factory
 
 SECRET = "unit-crm-secret-" + "x" * 16
 CUSTOMER = Account(uuid.uuid4(), "ada@example.com", "Ada", "customer", "b2c")
 OTHER = Account(uuid.uuid4(), "eve@example.com", "Eve", "customer", "b2c")
 OPERATOR = Account(uuid.uuid4(), "olga@example.com", "Olga", "operator", None)
-Route = tuple[str, str]  # (method, path template) as in the OpenAPI document
 
 PUBLIC: set[Route] = {("POST", "/auth/login")}
 CUSTOMER_ALLOWED: set[Route] = PUBLIC | {
@@ -42,47 +39,13 @@ OPERATOR_ONLY: set[Route] = {("GET", "/orders/stuck"), ("POST", "/orders/{order_
 
 
 def build(db: FakeCrm, files: FakeFiles | None = None) -> FastAPI:
-    """The CRM app wired as app.py wires it, on the in-memory unit of work and File Service."""
-    app = create_service_app("unit-crm-api")
-    app.state.settings = CrmSettings(database_url="postgresql+asyncpg://unused/crm", auth_secret=SECRET)
-    app.state.uow = uow_factory(db)
-    app.state.files = files or FakeFiles()
-    for router in [r for r in vars(api).values() if isinstance(r, APIRouter)]:  # a route added later is seen too
-        app.include_router(router)
-    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
-    return app
-
-
-def operations(app: FastAPI) -> dict[Route, dict[str, Any]]:
-    """Every documented operation but the ops probes, by (method, path)."""
-    paths = app.openapi()["paths"]
-    found = {(m.upper(), p): op for p, ops in paths.items() for m, op in ops.items()}
-    return {route: op for route, op in found.items() if "ops" not in op.get("tags", [])}
+    """The CRM app with its real routes (app.mount), on the in-memory unit of work and File Service."""
+    settings = CrmSettings(database_url="postgresql+asyncpg://unused/crm", auth_secret=SECRET)
+    return mount(create_service_app("unit-crm-api"), settings=settings, uow=uow_factory(db), files=files or FakeFiles())
 
 
 OPERATIONS = operations(build(FakeCrm()))
 SECURED = sorted(route for route, op in OPERATIONS.items() if "security" in op)
-
-
-def b64(claims: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-
-
-def unb64(segment: str) -> dict[str, Any]:
-    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
-
-
-def forged_tokens(account_id: uuid.UUID) -> dict[str, str]:
-    """Tokens for a customer that no route may accept: expired, foreign, unsigned, or with its role edited."""
-    principal = Principal(account_id, "customer")
-    header, payload, signature = issue_token(SECRET, principal).split(".")
-    as_operator = b64({**unb64(payload), "role": "operator"})
-    return {
-        "expired": issue_token(SECRET, principal, ttl_seconds=-60),
-        "wrong-secret": issue_token("another-" + SECRET, principal),
-        "alg-none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{as_operator}.",
-        "tampered-role": f"{header}.{as_operator}.{signature}",
-    }
 
 
 def token(account: Account) -> str:
@@ -127,11 +90,6 @@ class Crm:
         return states == {self.mine.id: self.mine.state, self.theirs.id: self.theirs.state} and not self.db.published
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> None:
-    assert (response.status_code, response.headers["content-type"]) == (status, PROBLEM), response.text
-    assert (response.json()["status"], response.json()["code"]) == (status, code), response.text
-
-
 def test_placing_an_order_documents_the_idempotent_replay_and_files_unavailable() -> None:
     responses = OPERATIONS[("POST", "/orders")]["responses"]
     assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderOut"}
@@ -152,10 +110,10 @@ def test_every_route_but_sign_in_needs_a_bearer_token() -> None:
 
 
 @pytest.mark.parametrize("route", SECURED, ids=" ".join)
-@pytest.mark.parametrize("case", [*forged_tokens(CUSTOMER.id), "missing"])
+@pytest.mark.parametrize("case", [*forged_tokens(SECRET, Principal(CUSTOMER.id, "customer")), "missing"])
 def test_a_forged_expired_or_missing_token_is_refused_on_every_route(case: str, route: Route) -> None:
     crm = Crm()
-    bearer = None if case == "missing" else forged_tokens(CUSTOMER.id)[case]
+    bearer = None if case == "missing" else forged_tokens(SECRET, Principal(CUSTOMER.id, "customer"))[case]
     response = crm.call(route, bearer)
     assert_problem(response, 401, "unauthenticated" if case == "missing" else "invalid-token")
     assert crm.untouched()

@@ -7,29 +7,25 @@ the accounts, refuses it at once (tests/unit/crm/test_api.py). So no deleted-acc
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from system.kernel.auth import Principal, issue_token
-from system.kernel.errors import PROBLEM, translate_errors
 from system.kernel.http import create_service_app
-from system.mes import api
+from system.mes.app import mount
 from system.mes.domain import JobState, MesOrder, OrderStage, ProductionJob
 from system.mes.settings import MesSettings
+from tests.unit.access import Route, assert_problem, forged_tokens, operations
 from tests.unit.mes.fakes import FakeMes, uow_factory
 
 SECRET = "unit-mes-secret-" + "x" * 16
 CUSTOMER = Principal(uuid.uuid4(), "customer")
 OPERATOR = Principal(uuid.uuid4(), "operator")
-Route = tuple[str, str]  # (method, path template) as in the OpenAPI document
 
 CUSTOMER_ALLOWED: set[Route] = set()  # the MES is the factory floor's: customers go through the CRM
 OPERATOR_ONLY: set[Route] = {
@@ -41,44 +37,12 @@ OPERATOR_ONLY: set[Route] = {
 
 
 def build(db: FakeMes) -> FastAPI:
-    """The MES app wired as app.py wires it, on the in-memory unit of work."""
-    app = create_service_app("unit-mes-api")
-    app.state.settings = MesSettings(database_url="postgresql+asyncpg://unused/mes", auth_secret=SECRET)
-    app.state.uow = uow_factory(db)
-    for router in [r for r in vars(api).values() if isinstance(r, APIRouter)]:  # a route added later is seen too
-        app.include_router(router)
-    translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
-    return app
-
-
-def operations(app: FastAPI) -> dict[Route, dict[str, Any]]:
-    """Every documented operation but the ops probes, by (method, path)."""
-    paths = app.openapi()["paths"]
-    found = {(m.upper(), p): op for p, ops in paths.items() for m, op in ops.items()}
-    return {route: op for route, op in found.items() if "ops" not in op.get("tags", [])}
+    """The MES app with its real routes (app.mount), on the in-memory unit of work."""
+    settings = MesSettings(database_url="postgresql+asyncpg://unused/mes", auth_secret=SECRET)
+    return mount(create_service_app("unit-mes-api"), settings=settings, uow=uow_factory(db))
 
 
 OPERATIONS = operations(build(FakeMes()))
-
-
-def b64(claims: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-
-
-def unb64(segment: str) -> dict[str, Any]:
-    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
-
-
-def forged_tokens(principal: Principal) -> dict[str, str]:
-    """Tokens for a customer that no route may accept: expired, foreign, unsigned, or with its role edited."""
-    header, payload, signature = issue_token(SECRET, principal).split(".")
-    as_operator = b64({**unb64(payload), "role": "operator"})
-    return {
-        "expired": issue_token(SECRET, principal, ttl_seconds=-60),
-        "wrong-secret": issue_token("another-" + SECRET, principal),
-        "alg-none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{as_operator}.",
-        "tampered-role": f"{header}.{as_operator}.{signature}",
-    }
 
 
 class Mes:
@@ -108,11 +72,6 @@ class Mes:
         return (job.state, order.stage, self.db.published) == (JobState.QUEUED, OrderStage.CONFIRMED, [])
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> None:
-    assert (response.status_code, response.headers["content-type"]) == (status, PROBLEM), response.text
-    assert (response.json()["status"], response.json()["code"]) == (status, code), response.text
-
-
 def test_every_route_is_classified_as_customer_allowed_or_operator_only() -> None:
     """A route added later without deciding who may call it (and adding its permission case) fails here."""
     unclassified = set(OPERATIONS) - CUSTOMER_ALLOWED - OPERATOR_ONLY
@@ -124,10 +83,10 @@ def test_every_route_needs_a_bearer_token() -> None:
 
 
 @pytest.mark.parametrize("route", sorted(OPERATIONS), ids=" ".join)
-@pytest.mark.parametrize("case", [*forged_tokens(CUSTOMER), "missing"])
+@pytest.mark.parametrize("case", [*forged_tokens(SECRET, CUSTOMER), "missing"])
 def test_a_forged_expired_or_missing_token_is_refused_on_every_route(case: str, route: Route) -> None:
     mes = Mes()
-    bearer = None if case == "missing" else forged_tokens(CUSTOMER)[case]
+    bearer = None if case == "missing" else forged_tokens(SECRET, CUSTOMER)[case]
     assert_problem(mes.call(route, bearer), 401, "unauthenticated" if case == "missing" else "invalid-token")
     assert mes.untouched()
 
