@@ -1,4 +1,4 @@
-"""Recognising a dependency outage (database, network) in an exception, so an API answers 503, not 500."""
+"""Recognising a dependency outage (database, object store, network) in an exception, so an API answers 503, not 500."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import errno
 import socket
 
 import asyncpg.exceptions as pg
+import botocore.exceptions as boto
 from prometheus_client import Counter
 from sqlalchemy import exc as sa
 
@@ -23,13 +24,22 @@ _OUTAGE_TYPES: tuple[type[BaseException], ...] = (
     sa.TimeoutError,  # no pooled connection became free in time
     sa.InterfaceError,
     sa.OperationalError,
+    boto.ConnectionError,  # the object store is unreachable (refused, connect timeout)
+    boto.HTTPClientError,  # it went away mid-request (closed, read timeout)
 )
 
 
 # What an outage surfaces as: errors of these families are answered by one handler that tells outages (503) from
 # bugs (500). Handled there, not in the catch-all, because Starlette re-raises what reaches the catch-all, and the
 # server then drops the keep-alive connection under the load balancer (it answered 502 to the next request).
-CANDIDATES: tuple[type[Exception], ...] = (OSError, sa.DBAPIError, sa.TimeoutError, pg.PostgresError, pg.InterfaceError)
+CANDIDATES: tuple[type[Exception], ...] = (
+    OSError,
+    sa.DBAPIError,
+    sa.TimeoutError,
+    pg.PostgresError,
+    pg.InterfaceError,
+    boto.BotoCoreError,
+)
 
 
 _NETWORK_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}

@@ -11,7 +11,7 @@ import numpy as np
 
 from tests.fixtures import meshes
 from tests.integration.flow.conftest import line
-from tests.plugins.clients import upload
+from tests.plugins.clients import upload, wait_for
 
 HAPPY = ["pricing", "quoted", "confirmed", "in_production", "quality_check", "qc_failed", "in_production",
          "quality_check", "shipped", "delivered"]  # fmt: skip
@@ -70,10 +70,16 @@ def test_cancelling_before_production_stops_the_order_in_mes(
     order = place(b2c, line(model(12.0 + np.random.rand(), b2c)))
     reach(b2c, order["id"], "quoted")
     cancelled = crm_api.post(f"/orders/{order['id']}/cancel", json={"reason": "found a cheaper part"}, headers=b2c)
+    assert cancelled.status_code == 200, cancelled.text  # no production can exist yet: the CRM decides alone
     assert cancelled.json()["state"] == "cancelled" and cancelled.json()["allowed_actions"] == []
     assert crm_api.post(f"/orders/{order['id']}/confirm", headers=b2c).status_code == 409
-    jobs = mes_api.get("/production-jobs", headers=operator).json()["items"]
-    assert all(j["order_id"] != order["id"] for j in jobs)
+
+    def mes_view() -> dict[str, Any] | None:
+        view = mes_api.get(f"/orders/{order['id']}", headers=operator).json()
+        return dict(view) if view["stage"] == "cancelled" else None
+
+    view = wait_for(mes_view, within=30, what="MES to hear of the cancellation")  # MES stopped it, too
+    assert view["job"] is None and view["state"] == "cancelled"
 
 
 def test_a_broken_mesh_ends_in_pricing_failed_with_a_readable_reason(

@@ -6,6 +6,7 @@ import errno
 import socket
 
 import asyncpg.exceptions as pg
+import botocore.exceptions as boto
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -39,6 +40,8 @@ def wrapped(inner: BaseException) -> Exception:
         wrapped(pg.AdminShutdownError("terminating connection due to administrator command")),
         sa.OperationalError("SELECT 1", None, Exception("server closed the connection")),  # type: ignore[arg-type]
         sa.TimeoutError("QueuePool limit reached"),
+        boto.EndpointConnectionError(endpoint_url="http://127.0.0.1:7480/models"),
+        boto.ReadTimeoutError(endpoint_url="http://127.0.0.1:7480/models"),
     ],
     ids=repr,
 )
@@ -54,6 +57,7 @@ def test_connection_failures_are_outages(exc: BaseException) -> None:
         sa.IntegrityError("INSERT", None, Exception("duplicate key")),  # type: ignore[arg-type]
         wrapped(pg.UniqueViolationError("duplicate key value")),
         KeyError("x"),
+        boto.ParamValidationError(report="Bucket is required"),
     ],
     ids=repr,
 )
@@ -76,5 +80,9 @@ def test_an_outage_is_a_503_problem_with_retry_after_and_a_bug_stays_a_500() -> 
     assert down.status_code == 503 and down.headers["retry-after"] == "5"
     assert down.headers["content-type"] == "application/problem+json"
     assert down.json()["code"] == "dependency-unavailable"
+    store = TestClient(
+        app_raising(boto.EndpointConnectionError(endpoint_url="http://s3")), raise_server_exceptions=False
+    )
+    assert store.get("/boom").status_code == 503
     bug = TestClient(app_raising(FileNotFoundError(2, "gone")), raise_server_exceptions=False).get("/boom")
     assert bug.status_code == 500 and bug.json()["code"] == "internal-error" and "retry-after" not in bug.headers
