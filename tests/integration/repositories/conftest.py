@@ -11,12 +11,15 @@ import pytest
 
 from system.crm.adapters.uow import CrmUnitOfWork
 from system.crm.schema import metadata as crm_metadata
+from system.files.adapters.repository import SqlFileRepository
+from system.files.schema import metadata as files_metadata
 from system.kernel.uow import transactional
 from system.mes.adapters.uow import MesUnitOfWork
 from system.mes.schema import metadata as mes_metadata
 from tests.plugins.stack import scratch_database
 from tests.unit.crm.fakes import FakeCrm
 from tests.unit.crm.fakes import uow_factory as crm_fake_uow
+from tests.unit.files.fakes import FakeRepository
 from tests.unit.mes.fakes import FakeMes
 from tests.unit.mes.fakes import uow_factory as mes_fake_uow
 
@@ -76,3 +79,13 @@ async def second_waits_for_first(
     release_first.set()
     await holder
     return blocked, await waiter
+
+
+@pytest.fixture(params=KINDS)
+async def files_repo(request: pytest.FixtureRequest, unique: str) -> AsyncIterator[Any]:
+    """The File Service's repository: the fake, or the SQL one over a scratch PostgreSQL database."""
+    if request.param == "fake":
+        yield FakeRepository()
+        return
+    async with scratch_database(request.getfixturevalue("stack"), f"repo_{unique}", files_metadata) as engine:
+        yield SqlFileRepository(engine)

@@ -105,6 +105,7 @@ class FakeRepository:
     uploads: dict[uuid.UUID, Upload] = field(default_factory=dict)
     contents: dict[uuid.UUID, Content] = field(default_factory=dict)
     files: dict[uuid.UUID, ModelFile] = field(default_factory=dict)
+    sweeping: set[uuid.UUID] = field(default_factory=set)  # rows a sweep holds (SELECT ... FOR UPDATE SKIP LOCKED)
 
     async def add_upload(self, upload: Upload) -> None:
         self.uploads[upload.id] = upload
@@ -118,10 +119,18 @@ class FakeRepository:
     async def sweep_uploads(
         self, created_before: datetime, limit: int, clean: Callable[[Upload], Awaitable[None]]
     ) -> int:
-        stale = [u for u in self.uploads.values() if u.created_at < created_before][:limit]
-        for upload in stale:
-            await clean(upload)  # raises: the upload stays, as the SQL transaction would roll back
-            del self.uploads[upload.id]
+        # As the SQL sweep: oldest first, rows another sweep holds are skipped, and the rows go only once every
+        # clean-up of this sweep succeeded (one failure rolls the whole sweep back).
+        candidates = sorted(self.uploads.values(), key=lambda u: u.created_at)
+        stale = [u for u in candidates if u.created_at < created_before and u.id not in self.sweeping][:limit]
+        self.sweeping.update(u.id for u in stale)
+        try:
+            for upload in stale:
+                await clean(upload)
+            for upload in stale:
+                del self.uploads[upload.id]
+        finally:
+            self.sweeping.difference_update(u.id for u in stale)
         return len(stale)
 
     async def add_content(self, content: Content) -> None:
