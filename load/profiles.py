@@ -1,0 +1,90 @@
+"""The load profiles (smoke, release, soak, step), the SLO the step search holds, and which profile a gate runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.policy import Threshold
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stair of the step profile: this many users for this many seconds."""
+
+    users: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Slo:
+    """What "sustained" means for the step search: every limit holds over a step's window."""
+
+    p95_ms: float  # all API requests of the mix
+    quote_p95_ms: float  # placed -> quoted, from the orders' timelines
+    error_rate: float
+
+
+@dataclass(frozen=True)
+class LoadProfile:
+    """A named load: fixed users for a run time, or a staircase of steps (load/step_shape.py)."""
+
+    name: str
+    description: str
+    users: int
+    spawn_rate: float
+    run_time_s: int
+    steps: tuple[Step, ...] = ()
+    # The gates.toml profile whose `load.*` thresholds judge this run; without one, `thresholds` below do.
+    policy: str | None = None
+    thresholds: tuple[Threshold, ...] = ()
+
+    @property
+    def stepped(self) -> bool:
+        return bool(self.steps)
+
+
+# Measured on the local stack (2 CPUs, one replica per API, two pricing workers): see README "Load".
+SLO = Slo(p95_ms=500.0, quote_p95_ms=5000.0, error_rate=0.01)
+
+# The smoke run proves the suite and the system work end to end; it asserts no latency (shared CI machines).
+_SMOKE_LIMITS = (
+    Threshold("load.error_rate", 0.0, "max", "no request may fail"),
+    Threshold("load.quoted_orders", 1.0, "min", "orders reached quoted within the run"),
+)
+
+PROFILES: dict[str, LoadProfile] = {
+    p.name: p
+    for p in [
+        LoadProfile(
+            "smoke", "a few users for 30 s: every flow once or more (pr, make test)", 9, 9, 30, thresholds=_SMOKE_LIMITS
+        ),
+        LoadProfile("release", "the release load: 27 users for 4 minutes", 27, 3, 240, policy="release"),
+        LoadProfile(
+            "soak", "nightly: 18 users for 30 minutes (leaks, slow growth, stuck orders)", 18, 2, 1800, policy="nightly"
+        ),
+        LoadProfile(
+            "step",
+            "users raised in steps of 60 s until the SLO breaks: max sustained orders/s at the SLO",
+            users=0,
+            spawn_rate=9,
+            run_time_s=0,
+            steps=tuple(Step(users, 60) for users in (9, 18, 27, 36, 54, 72, 90, 108)),
+            thresholds=(Threshold("load.max_sustained_orders_per_s", 0.1, "min", "some step held the SLO"),),
+        ),
+    ]
+}
+
+# Which load profile each gate profile runs.
+GATE_PROFILES = {"pr": "smoke", "release": "release", "nightly": "soak"}
+
+
+class ProfileError(ValueError):
+    """No load profile by that name."""
+
+
+def select(gate_profile: str | None, override: str | None = None) -> LoadProfile:
+    """The profile to run: the override (LOAD_PROFILE or --profile) if given, else the gate profile's, else smoke."""
+    name = override or GATE_PROFILES.get(gate_profile or "", "smoke")
+    if name not in PROFILES:
+        raise ProfileError(f"no load profile {name!r}; profiles: {', '.join(PROFILES)}")
+    return PROFILES[name]
