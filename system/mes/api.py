@@ -13,7 +13,7 @@ from system.agreement import mes_state
 from system.kernel.errors import Problem
 from system.mes import production
 from system.mes.deps import PrincipalDep, UowDep
-from system.mes.domain import InvalidAction, JobState, MesOrder, OrderStage, ProductionJob
+from system.mes.domain import InvalidAction, JobState, OrderStage, ProductionJob
 
 router = APIRouter(prefix="/production-jobs", tags=["production"])
 orders_router = APIRouter(prefix="/orders", tags=["orders"])
@@ -67,14 +67,21 @@ class MesOrderOut(BaseModel):
     stage: OrderStage
     job: JobOut | None
     state: str
+    lines: int
+    production_jobs: int  # more than one is a duplicate effect
+    pricing_jobs: int  # more than `lines` is a duplicate effect
 
     @classmethod
-    def of(cls, order: MesOrder, job: ProductionJob | None) -> MesOrderOut:
+    def of(cls, view: production.OrderView) -> MesOrderOut:
+        job = view.job
         return cls(
-            order_id=order.id,
-            stage=order.stage,
+            order_id=view.order.id,
+            stage=view.order.stage,
             job=JobOut.of(job) if job else None,
-            state=mes_state(order.stage.value, job.state.value if job else None),
+            state=mes_state(view.order.stage.value, job.state.value if job else None),
+            lines=len(view.order.lines),
+            production_jobs=len(view.production_jobs),
+            pricing_jobs=view.pricing_jobs,
         )
 
 
@@ -109,7 +116,7 @@ async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: U
 @orders_router.get("/{order_id}", response_model=MesOrderOut, responses=PROBLEMS, summary="MES's view of one order")
 async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> MesOrderOut:
     """Its stage and production job (operators): what the CRM's view of the order must agree with."""
-    return MesOrderOut.of(*await production.order_view(principal, order_id, uow=uow))
+    return MesOrderOut.of(await production.order_view(principal, order_id, uow=uow))
 
 
 ROUTERS = (router, orders_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 
 from prometheus_client import Counter
 
@@ -83,14 +84,26 @@ def _operator(principal: Principal) -> None:
         raise Forbidden("only operators work on production jobs")
 
 
-async def order_view(
-    principal: Principal, order_id: uuid.UUID, *, uow: UowFactory
-) -> tuple[MesOrder, ProductionJob | None]:
-    """MES's view of one order (its stage and production job), for operators and the agreement check."""
+async def order_view(principal: Principal, order_id: uuid.UUID, *, uow: UowFactory) -> OrderView:
+    """MES's view of one order (its stage, production and pricing jobs), for operators and the agreement check."""
     _operator(principal)
     async with uow() as tx:
         order = await tx.orders.get(order_id)
         jobs = await tx.production.for_order(order_id)
+        pricing = await tx.pricing.for_order(order_id)
     if order is None:
         raise NotFound(f"MES has no order {order_id}")
-    return order, jobs[-1] if jobs else None
+    return OrderView(order, jobs, len(pricing))
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as MES holds it: more than one production job, or more pricing jobs than lines, is a duplicate."""
+
+    order: MesOrder
+    production_jobs: list[ProductionJob]
+    pricing_jobs: int
+
+    @property
+    def job(self) -> ProductionJob | None:
+        return self.production_jobs[-1] if self.production_jobs else None

@@ -94,8 +94,9 @@ async def test_the_order_view_gives_the_state_the_agreement_check_compares() -> 
     db = FakeMes()
     order_id, job = await confirmed(db)
     await production.act(OPERATOR, job.id, "start", uow=uow_factory(db))
-    order, found = await production.order_view(OPERATOR, order_id, uow=uow_factory(db))
-    assert found is not None and mes_state(order.stage.value, found.state.value) == "printing"
+    view = await production.order_view(OPERATOR, order_id, uow=uow_factory(db))
+    assert view.job is not None and mes_state(view.order.stage.value, view.job.state.value) == "printing"
+    assert (len(view.production_jobs), view.pricing_jobs) == (1, 1)
     assert disagreement("cancelled", "printing") is not None
     with pytest.raises(production.NotFound):
         await production.order_view(OPERATOR, uuid.uuid4(), uow=uow_factory(db))

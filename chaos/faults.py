@@ -1,0 +1,68 @@
+"""Faults on the local stack, each with its rollback: what the experiments inject (kill -9, outages)."""
+
+from __future__ import annotations
+
+import logging
+
+from system.stack.process import wait_until
+from system.stack.stack import Stack
+
+log = logging.getLogger(__name__)
+
+
+def busiest_leader(stack: Stack) -> int:
+    """Index of the node leading the quorum queues that hold the most messages (the leader to kill first)."""
+    load: dict[str, int] = {}
+    for node in stack.rabbitmq.nodes:
+        try:
+            queues = node.api("/queues").json()
+        except Exception:
+            continue
+        for q in queues:
+            leader = q.get("leader") or q.get("node")
+            load[leader] = (
+                load.get(leader, 0) + int(q.get("messages", 0)) + int(q.get("message_stats", {}).get("publish", 0))
+            )
+        break
+    names = [n.nodename for n in stack.rabbitmq.nodes]
+    busiest = max(load, key=lambda n: load[n]) if load else None
+    return names.index(busiest) if busiest in names else 0
+
+
+def kill_broker(stack: Stack, index: int) -> None:
+    node = stack.rabbitmq.nodes[index]
+    log.warning("chaos: kill -9 %s", node.nodename)
+    node.kill()
+
+
+def start_brokers(stack: Stack, *indices: int) -> None:
+    """Start the nodes together (as after a power cut), then wait until the whole cluster is healthy."""
+    nodes = [stack.rabbitmq.nodes[i] for i in indices]
+    for node in nodes:
+        node.start()
+    for node in nodes:
+        node.boot()
+    wait_until(lambda: all(ok for _, ok, _ in stack.rabbitmq.health()), timeout=120, what="the cluster healthy")
+
+
+def kill_postgres(stack: Stack) -> None:
+    log.warning("chaos: kill -9 postgres")
+    stack.postgres.process.kill()
+
+
+def start_postgres(stack: Stack) -> None:
+    stack.postgres.up()
+
+
+def kill_service(stack: Stack, name: str, replica: int = 0) -> None:
+    """kill -9 one replica (or worker) of a service."""
+    service = next(s for s in stack.services if s.name == name)
+    log.warning("chaos: kill -9 %s-%d", name, replica + 1)
+    service.replicas[replica].kill()
+
+
+def start_service(stack: Stack, name: str) -> None:
+    """Start whatever replicas of a service are not running and wait until it serves."""
+    service = next(s for s in stack.services if s.name == name)
+    service.up()
+    service.wait_frontend()
