@@ -34,8 +34,8 @@ test-e2e: setup
 	$(PYTEST) e2e
 
 lint: setup
-	.venv/bin/ruff check system tests load pipelines e2e contracts
-	.venv/bin/ruff format --check system tests load pipelines e2e contracts
+	.venv/bin/ruff check system tests load pipelines e2e contracts chaos
+	.venv/bin/ruff format --check system tests load pipelines e2e contracts chaos
 	.venv/bin/mypy
 
 bench-flow: setup
