@@ -1,3 +1,3 @@
 """Pytest plugins shared by every test tree (pytest only honours `pytest_plugins` in the root conftest)."""
 
-pytest_plugins = ["tests.plugins.stack", "tests.plugins.clients"]
+pytest_plugins = ["tests.plugins.stack", "tests.plugins.clients", "tests.plugins.allure_labels"]

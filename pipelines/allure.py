@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from pipelines.paths import CATEGORIES
 from pipelines.results import SUITE_LABEL
 
 STATUSES = ("passed", "failed", "broken", "skipped")
+# Allure labels by name: one value, or several (e.g. two stories). Behaviors reads epic/feature/story.
+Labels = Mapping[str, str | Sequence[str]]
 _TYPES = {
     ".csv": "text/csv",
     ".json": "application/json",
@@ -34,21 +36,48 @@ def _mime(name: str) -> str:
     return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "text/plain"
 
 
-class AllureWriter:
-    """Writes one Allure result per call of `test`, for suites that are not pytest (load, chaos)."""
+def _label_list(labels: Labels) -> list[dict[str, str]]:
+    return [
+        {"name": name, "value": v}
+        for name, value in labels.items()
+        for v in ([value] if isinstance(value, str) else value)
+    ]
 
-    def __init__(self, results_dir: Path, suite: str) -> None:
+
+class AllureWriter:
+    """Writes one Allure result per call of `test`, for suites that are not pytest (load, chaos).
+
+    `labels` (here for every result, or per `test`) are Allure labels such as epic, feature, story, tag,
+    severity, or parentSuite/suite/subSuite for the Suites tab: a name given replaces the writer's default
+    label of that name, per-test labels replace the writer's, and tags add to the `suite:NAME` tag. Only the
+    gate's suite label (qaSuite) is fixed: it is how the gate counts the result."""
+
+    def __init__(self, results_dir: Path, suite: str, labels: Labels | None = None) -> None:
         self.results_dir = results_dir
         self.suite = suite
+        self.labels = dict(labels or {})
         results_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def from_env(cls) -> AllureWriter:
+    def from_env(cls, labels: Labels | None = None) -> AllureWriter:
         """The writer for the current `qa run`/`qa gate` suite ($QA_ALLURE_RESULTS, $QA_SUITE)."""
         results = os.environ.get("QA_ALLURE_RESULTS")
         if not results:
             raise RuntimeError("QA_ALLURE_RESULTS is not set: run this suite through `qa run` or `qa gate`")
-        return cls(Path(results), os.environ.get("QA_SUITE", "unknown"))
+        return cls(Path(results), os.environ.get("QA_SUITE", "unknown"), labels)
+
+    def _labels(self, extra: Labels | None) -> list[dict[str, str]]:
+        given = {**self.labels, **(extra or {})}
+        if SUITE_LABEL in given:
+            raise ValueError(f"the {SUITE_LABEL} label is the writer's suite ({self.suite!r}): the gate counts by it")
+        tags = given.pop("tag", ())
+        defaults: Labels = {
+            SUITE_LABEL: self.suite,
+            "tag": [f"suite:{self.suite}", *([tags] if isinstance(tags, str) else tags)],  # tags add up
+            "parentSuite": self.suite,
+            "framework": "qa",
+        }
+        return _label_list({**defaults, **given})
 
     def test(
         self,
@@ -63,6 +92,7 @@ class AllureWriter:
         attachments: Mapping[str, Path | str | bytes] | None = None,
         start: float | None = None,
         stop: float | None = None,
+        labels: Labels | None = None,
     ) -> Path:
         """Write one test result; measurements and parameters show as its parameters; return the file."""
         if status not in STATUSES:
@@ -82,12 +112,7 @@ class AllureWriter:
             "stage": "finished",
             "start": int(start * 1000),
             "stop": int(stop * 1000),
-            "labels": [
-                {"name": SUITE_LABEL, "value": self.suite},
-                {"name": "tag", "value": f"suite:{self.suite}"},
-                {"name": "parentSuite", "value": self.suite},
-                {"name": "framework", "value": "qa"},
-            ],
+            "labels": self._labels(labels),
             "parameters": [{"name": k, "value": str(v)} for k, v in params.items()],
             "attachments": [self._attach(n, body) for n, body in (attachments or {}).items()],
         }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines import gate_report, metrics, report
+from pipelines import gate_report, gate_results, metrics, report
 from pipelines.history import History, RunRecord
 from pipelines.policy import Facts, PolicyError, Profile, SuiteFacts, Verdict, evaluate, load_policy, outcome_key
 from pipelines.results import read_outcomes
@@ -106,6 +106,8 @@ def run_gate(options: GateOptions, events: Events) -> GateResult:
     previous = history.previous(profile.name)
     verdict = evaluate(profile, facts, previous.baseline() if previous else None)
     events.stage(f"verdict {verdict.text}")
+    # Among the results before the report is built, so the report's overview counts the verdict and its rules.
+    gate_results.write(ctx.results_dir, profile.name, verdict)
 
     uids, report_error = _report(ctx, options.runs_dir, events) if options.report else ({}, None)
     base = (options.report_url or f"{report.REPORT_DIR}/") if options.report else None

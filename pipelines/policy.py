@@ -142,6 +142,10 @@ def outcome_key(outcome: Outcome) -> str:
     return f"{outcome.suite}::{outcome.test_id}"
 
 
+# What a rule checks: the report groups its rules by these.
+SUITE, NEW_FAILURES, COVERAGE, FLAKY, THRESHOLD = "suite", "no new failures", "coverage", "flaky", "threshold"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule's evaluation: what was measured, what was required, whether it held."""
@@ -151,6 +155,18 @@ class Rule:
     threshold: str
     passed: bool
     detail: str = ""
+    kind: str = THRESHOLD
+    unmeasured: bool = False  # nothing to measure (a suite that did not run or ran no test, a figure nobody reported)
+
+    @property
+    def status(self) -> str:
+        """Its Allure status: passed, failed, or broken when it could not be measured."""
+        return "passed" if self.passed else "broken" if self.unmeasured else "failed"
+
+    @property
+    def reason(self) -> str:
+        """What was measured against what was required, and why it matters."""
+        return f"{self.measured} (required {self.threshold}){f' — {self.detail}' if self.detail else ''}"
 
 
 @dataclass(frozen=True)
@@ -168,29 +184,26 @@ class Verdict:
     @property
     def reasons(self) -> list[str]:
         """One line per failing rule, naming it."""
-        return [
-            f"{r.name}: {r.measured} (required {r.threshold}){f' — {r.detail}' if r.detail else ''}"
-            for r in self.rules
-            if not r.passed
-        ]
+        return [f"{r.name}: {r.reason}" for r in self.rules if not r.passed]
 
 
 def _suite_rule(name: str, facts: SuiteFacts | None, required: float) -> Rule:
     rule = f"suite {name}"
     need = f"pass rate ≥ {required:g}%"
     if facts is None:
-        return Rule(rule, "did not run", need, False)
-    if not facts.built:
-        return Rule(rule, "not built yet", need, False, f"suite {name} is not built yet")
+        return Rule(rule, "did not run", need, False, kind=SUITE, unmeasured=True)
+    if not facts.built:  # failed, not broken: what is missing is known, the release lacks this suite
+        return Rule(rule, "not built yet", need, False, f"suite {name} is not built yet", kind=SUITE)
     s = facts.summary
     if facts.exit_code not in (0, 1):
-        return Rule(rule, f"did not complete (exit {facts.exit_code})", need, False, "see the suite's log")
+        measured = f"did not complete (exit {facts.exit_code})"
+        return Rule(rule, measured, need, False, "see the suite's log", kind=SUITE, unmeasured=True)
     if s.pass_rate is None:
-        return Rule(rule, "no tests ran", need, False)
+        return Rule(rule, "no tests ran", need, False, kind=SUITE, unmeasured=True)
     measured = f"{s.pass_rate:.1f}% ({s.passed}/{s.executed})"
     if facts.exit_code != 0 and s.passed == s.executed:
-        return Rule(rule, measured, need, False, f"exit {facts.exit_code} with no failing test recorded")
-    return Rule(rule, measured, need, s.pass_rate >= required)
+        return Rule(rule, measured, need, False, f"exit {facts.exit_code} with no failing test recorded", kind=SUITE)
+    return Rule(rule, measured, need, s.pass_rate >= required, kind=SUITE)
 
 
 def evaluate(profile: Profile, facts: Facts, baseline: Baseline | None) -> Verdict:
@@ -199,30 +212,41 @@ def evaluate(profile: Profile, facts: Facts, baseline: Baseline | None) -> Verdi
     failing = {outcome_key(o): o.name for o in facts.outcomes if o.failing}
     if profile.no_new_failures:
         if baseline is None:
-            rules.append(Rule("no new failures", "no previous run", "0 new", True))
+            rules.append(Rule("no new failures", "no previous run", "0 new", True, kind=NEW_FAILURES))
         else:
             new = sorted(name for key, name in failing.items() if key not in baseline.failing)
             rules.append(
-                Rule("no new failures", f"{len(new)} new vs {baseline.run_id}", "0 new", not new, ", ".join(new))
+                Rule(
+                    "no new failures",
+                    f"{len(new)} new vs {baseline.run_id}",
+                    "0 new",
+                    not new,
+                    ", ".join(new),
+                    kind=NEW_FAILURES,
+                )
             )
     if profile.coverage_floor is not None:
         floor = f"≥ {profile.coverage_floor:g}%"
         if facts.coverage is None:
-            rules.append(Rule("coverage system/", "not measured", floor, False))
+            rules.append(Rule("coverage system/", "not measured", floor, False, kind=COVERAGE, unmeasured=True))
         else:
-            rules.append(
-                Rule("coverage system/", f"{facts.coverage:.1f}%", floor, facts.coverage >= profile.coverage_floor)
-            )
+            held = facts.coverage >= profile.coverage_floor
+            rules.append(Rule("coverage system/", f"{facts.coverage:.1f}%", floor, held, kind=COVERAGE))
     flaky = sorted(o.name for o in facts.outcomes if o.flaky)
     rules.append(
         Rule(
-            "flaky tests", str(len(flaky)), f"≤ {profile.max_flaky}", len(flaky) <= profile.max_flaky, ", ".join(flaky)
+            "flaky tests",
+            str(len(flaky)),
+            f"≤ {profile.max_flaky}",
+            len(flaky) <= profile.max_flaky,
+            ", ".join(flaky),
+            kind=FLAKY,
         )
     )
     for t in profile.thresholds:
         value = facts.metrics.get(t.metric)
         if value is None:
-            rules.append(Rule(t.metric, "not measured", t.text, False, t.description))
+            rules.append(Rule(t.metric, "not measured", t.text, False, t.description, unmeasured=True))
         else:
             rules.append(Rule(t.metric, f"{value:g}", t.text, t.holds(value), t.description))
     return Verdict(tuple(rules))

@@ -1,5 +1,6 @@
 """A real `qa gate` on small sample suites (never on this repository's own suites, and without the stack):
-GO with a flaky test, then NO-GO when a sample test fails, each with a real Allure report."""
+GO with a flaky test, then NO-GO when a sample test fails, each with a real Allure report that carries the
+verdict and each rule as results of its own."""
 
 from __future__ import annotations
 
@@ -84,6 +85,10 @@ class Gate:
     def widget(self, name: str) -> Any:
         return json.loads((self.run_dir / "allure-report/widgets" / name).read_text())
 
+    def gate_cases(self) -> dict[str, dict[str, Any]]:
+        """The report's results of the gate itself (its rules and its verdict), by name."""
+        return {c["name"]: c for c in self.report_cases() if c["fullName"].startswith("release gate.")}
+
 
 def qa_gate(sample: Path, runs: Path, run_id: str) -> Gate:
     cmd = [
@@ -138,6 +143,14 @@ def test_a_passing_run_is_go_with_a_real_allure_report(gates: tuple[Gate, Gate])
     threshold = next(r for r in gate["rules"] if r["name"] == "sample.p95_ms")
     assert (threshold["measured"], threshold["passed"]) == ("120", True)
     assert "verdict: GO" in go.output
+    assert {n: c["status"] for n, c in go.gate_cases().items()} == {
+        "suite sample": "passed",
+        "suite figures": "passed",
+        "no new failures": "passed",
+        "flaky tests": "passed",
+        "sample.p95_ms": "passed",
+        "verdict: GO": "passed",
+    }
 
 
 def test_a_test_passing_only_on_rerun_is_reported_flaky(gates: tuple[Gate, Gate]) -> None:
@@ -161,6 +174,36 @@ def test_a_failing_sample_test_is_no_go_exit_1_naming_the_rules(gates: tuple[Gat
     assert "# Release gate: ❌ NO-GO" in md and "test_quote_total_matches_lines" in md
 
 
+def test_the_report_shows_the_no_go_verdict_and_each_rule_as_results(gates: tuple[Gate, Gate]) -> None:
+    _, no_go = gates
+    cases = no_go.gate_cases()
+    assert {n: c["status"] for n, c in cases.items()} == {
+        "suite sample": "failed",
+        "suite figures": "passed",
+        "no new failures": "failed",
+        "flaky tests": "passed",
+        "sample.p95_ms": "passed",
+        "verdict: NO-GO": "failed",
+    }
+    assert cases["verdict: NO-GO"]["statusMessage"].splitlines() == [
+        "NO-GO: 2 of 5 rules failed",
+        "- suite sample: 66.7% (2/3) (required pass rate ≥ 100%)",
+        "- no new failures: 1 new vs first (required 0 new) — test_quote_total_matches_lines",
+    ]
+    assert cases["sample.p95_ms"]["parameters"] == [
+        {"name": "measured", "value": "120"},
+        {"name": "threshold", "value": "≤ 200"},
+    ]
+    # The overview counts them: 1 failed sample test, 2 failed rules and the verdict; no more "100 %" green.
+    assert {"failed": 4, "passed": 6, "total": 10}.items() <= no_go.widget("summary.json")["statistic"].items()
+    # The Suites tab sorts its groups by name (lower-cased): the gate's group comes first.
+    groups = json.loads((no_go.run_dir / "allure-report/data/suites.json").read_text())["children"]
+    assert sorted(g["name"].lower() for g in groups)[0] == "[release gate]"
+    behaviors = json.loads((no_go.run_dir / "allure-report/data/behaviors.json").read_text())["children"]
+    epic = next(b for b in behaviors if b["name"] == "release gate")
+    assert [f["name"] for f in epic["children"]] == ["verdict of this run"]
+
+
 def test_gate_md_links_a_failed_test_to_its_page_in_the_report(gates: tuple[Gate, Gate]) -> None:
     _, no_go = gates
     (failed,) = no_go.json["failed_tests"]
@@ -175,7 +218,8 @@ def test_gate_md_links_a_failed_test_to_its_page_in_the_report(gates: tuple[Gate
 def test_the_report_carries_the_trend_across_runs(gates: tuple[Gate, Gate]) -> None:
     _, no_go = gates
     trend = json.loads((no_go.run_dir / "allure-report/history/history-trend.json").read_text())
-    assert [(t["buildOrder"], t["data"]["failed"]) for t in trend] == [(2, 1), (1, 0)]
+    # Failed in the NO-GO run: the sample test, the two rules it broke and the verdict.
+    assert [(t["buildOrder"], t["data"]["failed"]) for t in trend] == [(2, 4), (1, 0)]
     history = (no_go.run_dir.parent / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["verdict"] for line in history] == ["GO", "NO-GO"]
     assert "| `sample` | `second` |" in (no_go.run_dir / "gate.md").read_text()  # wall time per profile

@@ -58,8 +58,9 @@ def test_an_unknown_status_is_refused(tmp_path: Path) -> None:
 def test_from_env_uses_the_folder_and_suite_the_runner_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QA_ALLURE_RESULTS", str(tmp_path))
     monkeypatch.setenv("QA_SUITE", "chaos")
-    AllureWriter.from_env().test("db restart", "passed")
+    path = AllureWriter.from_env(labels={"epic": "platform"}).test("db restart", "passed")
     assert [o.suite for o in read_outcomes(tmp_path)] == ["chaos"]
+    assert {"name": "epic", "value": "platform"} in json.loads(path.read_text())["labels"]
     monkeypatch.delenv("QA_ALLURE_RESULTS")
     with pytest.raises(RuntimeError, match="qa run"):
         AllureWriter.from_env()
@@ -122,3 +123,30 @@ def test_each_failure_falls_in_exactly_one_category(tmp_path: Path, status: str,
         if not c.get("flaky") and status in c["matchedStatuses"] and re.fullmatch(c["messageRegex"], message)
     ]
     assert matched == [category]
+
+
+def test_labels_add_behaviors_and_replace_the_writers_defaults(tmp_path: Path) -> None:
+    writer = AllureWriter(tmp_path, "chaos", labels={"epic": "messaging", "tag": "broker"})
+    path = writer.test(
+        "node kill",
+        "passed",
+        labels={"feature": "delivery guarantees", "story": ["node kill", "exactly once"], "parentSuite": "chaos X"},
+    )
+    labels = [(lb["name"], lb["value"]) for lb in json.loads(path.read_text())["labels"]]
+    assert labels == [
+        ("qaSuite", "chaos"),
+        ("tag", "suite:chaos"),
+        ("tag", "broker"),
+        ("parentSuite", "chaos X"),
+        ("framework", "qa"),
+        ("epic", "messaging"),
+        ("feature", "delivery guarantees"),
+        ("story", "node kill"),
+        ("story", "exactly once"),
+    ]
+    assert [o.suite for o in read_outcomes(tmp_path)] == ["chaos"]
+
+
+def test_the_suite_label_the_gate_counts_by_cannot_be_replaced(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="qaSuite"):
+        AllureWriter(tmp_path, "load").test("x", "passed", labels={"qaSuite": "unit"})

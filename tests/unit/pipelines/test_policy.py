@@ -158,6 +158,26 @@ def test_a_suite_that_ran_badly_fails_its_rule(suite: SuiteFacts, measured: str)
     assert not rule.passed and rule.measured == measured
 
 
+def test_a_rule_that_could_not_be_measured_is_broken_and_one_that_was_measured_failed() -> None:
+    run = facts(healthy(), coverage=None, **{"load.rps": 10.0})
+    run = dataclasses.replace(
+        run,
+        suites={"unit": SuiteFacts(False, None, SuiteSummary())},  # not built yet; load did not run
+        metrics={"load.rps": 10.0},  # nobody reported load.p95_ms
+    )
+    rules = evaluate(PROFILE, run, BASELINE).rules
+    assert {r.name: (r.kind, r.status) for r in rules} == {
+        "suite unit": ("suite", "failed"),  # not built yet is known: the release lacks it
+        "suite load": ("suite", "broken"),
+        "no new failures": ("no new failures", "passed"),
+        "coverage system/": ("coverage", "broken"),
+        "flaky tests": ("flaky", "passed"),
+        "load.p95_ms": ("threshold", "broken"),
+        "load.rps": ("threshold", "failed"),
+    }
+    assert next(r for r in rules if r.name == "load.rps").reason == "10 (required ≥ 50)"
+
+
 def test_without_a_previous_run_no_failure_counts_as_new() -> None:
     rule = next(r for r in evaluate(PROFILE, facts(healthy()), None).rules if r.name == "no new failures")
     assert rule.passed and rule.measured == "no previous run"
