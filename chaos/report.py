@@ -72,6 +72,7 @@ def write(writer: AllureWriter, outcome: Outcome) -> None:
         message="; ".join(reasons),
         measurements=figures(o),
         parameters={"experiment": exp.name, "fault held (s)": exp.hold},
+        labels={"epic": "messaging", "feature": "resilience under faults", "story": exp.name},
         attachments={
             "timeline.svg": svg,
             "findings.json": json.dumps([f.__dict__ for f in o.verdict.findings], indent=1),
