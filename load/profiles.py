@@ -58,17 +58,17 @@ PROFILES: dict[str, LoadProfile] = {
         LoadProfile(
             "smoke", "a few users for 30 s: every flow once or more (pr, make test)", 9, 9, 30, thresholds=_SMOKE_LIMITS
         ),
-        LoadProfile("release", "the release load: 27 users for 4 minutes", 27, 3, 240, policy="release"),
+        LoadProfile("release", "the release load: 15 users for 4 minutes", 15, 3, 240, policy="release"),
         LoadProfile(
-            "soak", "nightly: 18 users for 30 minutes (leaks, slow growth, stuck orders)", 18, 2, 1800, policy="nightly"
+            "soak", "nightly: 12 users for 30 minutes (leaks, slow growth, stuck orders)", 12, 2, 1800, policy="nightly"
         ),
         LoadProfile(
             "step",
             "users raised in steps of 60 s until the SLO breaks: max sustained orders/s at the SLO",
             users=0,
-            spawn_rate=9,
+            spawn_rate=6,
             run_time_s=0,
-            steps=tuple(Step(users, 60) for users in (9, 18, 27, 36, 54, 72, 90, 108)),
+            steps=tuple(Step(users, 60) for users in (3, 6, 9, 12, 15, 18, 24, 30, 36, 45, 60)),
             thresholds=(Threshold("load.max_sustained_orders_per_s", 0.1, "min", "some step held the SLO"),),
         ),
     ]

@@ -84,8 +84,8 @@ def main(
     profile_name: Annotated[
         str | None, typer.Option("--profile", envvar="LOAD_PROFILE", help="smoke|release|soak|step")
     ] = None,
-    users: Annotated[int | None, typer.Option(help="override the profile's users")] = None,
-    run_time: Annotated[int | None, typer.Option(help="override the profile's run time (s)")] = None,
+    users: Annotated[int | None, typer.Option(envvar="LOAD_USERS", help="override the profile's users")] = None,
+    run_time: Annotated[int | None, typer.Option(envvar="LOAD_RUN_TIME", help="override the run time (s)")] = None,
     processes: Annotated[
         int | None, typer.Option(envvar="LOAD_PROCESSES", help="Locust worker processes (distributed)")
     ] = None,

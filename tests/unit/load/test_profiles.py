@@ -1,0 +1,40 @@
+"""Which load profile a gate runs, and the profile definitions themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from load.profiles import GATE_PROFILES, PROFILES, ProfileError, select
+
+
+@pytest.mark.parametrize(("gate", "expected"), [("pr", "smoke"), ("release", "release"), ("nightly", "soak")])
+def test_each_gate_profile_runs_its_load_profile(gate: str, expected: str) -> None:
+    assert select(gate).name == expected
+
+
+def test_a_run_outside_a_gate_profile_is_a_smoke_run() -> None:
+    assert select(None).name == "smoke"
+    assert select("run").name == "smoke"  # `qa run load` passes QA_PROFILE=run
+
+
+def test_an_override_wins_over_the_gate_profile() -> None:
+    assert select("release", "step").name == "step"
+    assert select("pr", "soak").name == "soak"
+
+
+def test_an_unknown_override_names_the_known_profiles() -> None:
+    with pytest.raises(ProfileError, match="smoke, release, soak, step"):
+        select("release", "stress")
+
+
+def test_every_gate_profile_maps_to_a_defined_profile_and_only_step_is_stepped() -> None:
+    assert set(GATE_PROFILES.values()) <= set(PROFILES)
+    assert [p.name for p in PROFILES.values() if p.stepped] == ["step"]
+    steps = [s.users for s in PROFILES["step"].steps]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)  # a staircase: strictly rising
+
+
+def test_release_and_soak_are_judged_by_the_gate_policy_and_smoke_by_its_own_limits() -> None:
+    assert PROFILES["release"].policy == "release" and PROFILES["soak"].policy == "nightly"
+    assert PROFILES["smoke"].policy is None
+    assert {t.metric for t in PROFILES["smoke"].thresholds} == {"load.error_rate", "load.quoted_orders"}
