@@ -90,7 +90,10 @@ def main(
         int | None, typer.Option(envvar="LOAD_PROCESSES", help="Locust worker processes (distributed)")
     ] = None,
     threshold: Annotated[
-        list[str] | None, typer.Option(help="an extra limit, METRIC<=N or METRIC>=N (repeatable)")
+        list[str] | None,
+        typer.Option(
+            envvar="LOAD_THRESHOLDS", help="an extra limit, METRIC<=N or METRIC>=N (repeatable; env: space-separated)"
+        ),
     ] = None,
     crm_url: Annotated[str | None, typer.Option(envvar="LOAD_CRM_URL")] = None,
     files_url: Annotated[str | None, typer.Option(envvar="LOAD_FILES_URL")] = None,
