@@ -77,6 +77,13 @@ EXPERIMENTS: dict[str, Experiment] = {
         _quorum_lost(),
         Experiment("postgres-kill", "kill -9 of PostgreSQL, restarted", faults.kill_postgres, faults.start_postgres),
         Experiment(
+            "s3-outage",
+            "the S3 store stopped for a while, with the pricing workers' model cache emptied (forced misses)",
+            faults.stop_object_store,
+            faults.start_object_store,
+            hold=15.0,
+        ),
+        Experiment(
             "pricing-worker-kill",
             "a pricing worker killed mid-job, restarted",
             lambda s: faults.kill_service(s, "pricing"),

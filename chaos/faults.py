@@ -66,3 +66,17 @@ def start_service(stack: Stack, name: str) -> None:
     service = next(s for s in stack.services if s.name == name)
     service.up()
     service.wait_frontend()
+
+
+def stop_object_store(stack: Stack) -> None:
+    """Stop the S3 gateway, after emptying the pricing workers' model cache so that they must fetch again."""
+    cache = stack.settings.state_dir / "pricing-cache"
+    for model in cache.rglob("*"):
+        if model.is_file():
+            model.unlink(missing_ok=True)  # forced cache misses: pricing now depends on the store
+    log.warning("chaos: S3 gateway stopped, pricing cache emptied")
+    stack.s3.rgw.stop(timeout=20)
+
+
+def start_object_store(stack: Stack) -> None:
+    stack.s3.up()
