@@ -121,27 +121,33 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
         history=history,
         fault_window=(fault_start, fault_end),
         started=started,
-        dlq_depth=await asyncio.to_thread(dlq_depth, stack) - dead_before,
+        dlq_depth=await asyncio.to_thread(dlq_depth, stack, 60, dead_before) - dead_before,
         recovery_first_s=after[0] if after else None,
         recovery_all_s=after[-1] if after else None,
     )
 
 
-def dlq_depth(stack: Stack, within: float = 60) -> int:
+def dlq_depth(stack: Stack, within: float = 60, at_least: int = 0) -> int:
     """Messages in the system's dead-letter queues (test suites' own `test.*` queues left out), as the broker
-    counts them (`rabbitmqctl list_queues`: the management API's figures lag by seconds). A node that has just
-    rejoined reports 0 until its replicas catch up, so every node must give the same count."""
+    counts them (`rabbitmqctl list_queues`: the management API's figures lag by seconds). Right after a node
+    rejoins, a queue may report 0 until its leader is elected and its replicas catch up: the count is taken
+    once every node sees every dead-letter queue running and all give the same total (and, after an experiment,
+    no less than before it: nothing consumes dead letters, so a smaller count is a replica still catching up)."""
     deadline = time.monotonic() + within
     while True:
         counts = {_dead_letters(node) for node in stack.rabbitmq.nodes if node.running()}
-        if len(counts) == 1:
-            return counts.pop()
+        if len(counts) == 1 and None not in counts and (count := int(counts.pop() or 0)) >= at_least:
+            return count
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the nodes disagree on the dead-letter count: {counts}")
+            raise RuntimeError(f"no settled dead-letter count within {within:.0f}s: {counts}")
         time.sleep(1)  # polling the replicas until they agree (bounded by `within`)
 
 
-def _dead_letters(node: RabbitNode) -> int:
-    listing = node.ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages", check=False)
-    rows = [line.split() for line in listing.splitlines() if len(line.split()) == 2]
-    return sum(int(n) for name, n in rows if name.endswith(".dlq") and not name.startswith("test."))
+def _dead_letters(node: RabbitNode) -> int | None:
+    """This node's count of dead letters, or None while one of the queues is not running."""
+    listing = node.ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages", "state", check=False)
+    rows = [line.split() for line in listing.splitlines() if len(line.split()) == 3]
+    dead = [(int(n), state) for name, n, state in rows if name.endswith(".dlq") and not name.startswith("test.")]
+    if not dead or any(state != "running" for _, state in dead):
+        return None
+    return sum(n for n, _ in dead)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from system.stack.settings import StackSettings
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 RABBIT_HOME = Path("/var/lib/rabbitmq")  # holds the Erlang cookie every node and CLI call must share
+log = logging.getLogger(__name__)
 START_TIMEOUT = 90.0
 
 
@@ -48,6 +50,7 @@ class RabbitNode:
             "RABBITMQ_CONFIG_FILE": str(self.home / "rabbitmq.conf"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.home / "enabled_plugins"),
             "RABBITMQ_LOGS": "-",  # to stdout, i.e. our per-process log file
+            "ERL_CRASH_DUMP_SECONDS": "0",  # a node that fails to boot exits at once instead of dumping for long
         }
 
     def _write_config(self) -> None:
@@ -103,19 +106,26 @@ class RabbitNode:
         )
         self.ctl("await_startup", "--timeout", str(int(START_TIMEOUT)), timeout=START_TIMEOUT + 10)
 
-    def boot(self, attempts: int = 3) -> None:
-        """Await start-up, restarting the node if it died while booting.
+    def boot(self, attempts: int = 5) -> None:
+        """Await start-up, starting the node again if it died while booting.
 
-        RabbitMQ 3.10 nodes restarted together sometimes die syncing feature flags with a peer that is still
-        booting (`incompatible_feature_flags`, badrpc); started again a moment later, they join fine.
+        RabbitMQ 3.10 nodes started together sometimes die syncing feature flags with a peer whose registry is
+        not loaded yet (`incompatible_feature_flags`, badrpc `{badmap,undefined}`); started again a moment later,
+        they join fine. A dead node's Erlang VM used to linger writing its crash dump, which made this retry
+        give up ("still running"): crash dumps are off, and whatever is left of the node is stopped first.
         """
         for attempt in range(1, attempts + 1):
             try:
                 self.await_startup()
                 return
             except StackError:
-                if self.process.running() or attempt == attempts:
+                if attempt == attempts:
                     raise
+                log.warning("%s did not boot (attempt %d of %d); starting it again", self.nodename, attempt, attempts)
+                self.process.stop(timeout=30)
+                if (pid := self.beam_pid) is not None:
+                    stop_group(pid, timeout=10)
+                self.pidfile.unlink(missing_ok=True)
             self.start()
 
     def stop(self) -> None:
