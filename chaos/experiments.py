@@ -8,7 +8,7 @@ what differs is the fault, how long it lasts, and its rollback.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chaos import faults
 from system.stack.stack import Stack
@@ -23,7 +23,6 @@ class Experiment:
     fault: Action
     rollback: Action
     hold: float = 10.0  # seconds the fault lasts while orders keep coming
-    tags: tuple[str, ...] = field(default=())
 
 
 def _broker_kill(index: int) -> Experiment:
@@ -32,7 +31,6 @@ def _broker_kill(index: int) -> Experiment:
         f"kill -9 of RabbitMQ node rabbit{index + 1}, restarted later",
         lambda s: faults.kill_broker(s, index),
         lambda s: faults.start_brokers(s, index),
-        tags=("broker",),
     )
 
 
@@ -48,7 +46,6 @@ def _leader_kill() -> Experiment:
         "kill -9 of the node leading the busiest quorum queues, restarted later",
         fault,
         lambda s: faults.start_brokers(s, chosen[-1]),
-        tags=("broker",),
     )
 
 
@@ -63,7 +60,6 @@ def _quorum_lost() -> Experiment:
         fault,
         lambda s: faults.start_brokers(s, 1, 2),
         hold=20.0,
-        tags=("broker",),
     )
 
 

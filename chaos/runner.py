@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -44,7 +44,6 @@ class Outcome:
     dlq_depth: int  # messages dead-lettered during the experiment
     recovery_first_s: float | None  # fault end -> first order settled after it
     recovery_all_s: float | None  # fault end -> the last order settled
-    notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
