@@ -1,0 +1,1 @@
+"""Consumer pact tests: each consumer's real client class against the Pact mock server."""

@@ -1,0 +1,104 @@
+"""The bodies consumers read, as matchers: only the fields their client models use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pact import match
+
+from contracts.http.consumers import shapes as s
+
+FINAL = ("delivered", "cancelled")  # states that allow no action (an empty list)
+
+
+def account(role: str = "customer") -> dict[str, Any]:
+    """An account as the Shop reads it (`system.shop.schema.Account`)."""
+    return {
+        "id": s.uuid(s.ACCOUNT_ID),
+        "email": match.str("ada@example.com"),
+        "name": match.str("Ada Lovelace"),
+        "role": match.regex(role, regex="^(customer|operator)$"),
+        "contract_discount_pct": s.money("0.00"),
+    }
+
+
+def line(priced: bool) -> dict[str, Any]:
+    """An order line; a priced one has its prices."""
+    shape: dict[str, Any] = {
+        "id": s.uuid(s.LINE_ID),
+        "file_id": s.uuid(s.FILE_ID),
+        "filename": match.str("bracket.stl"),
+        "sha256": s.sha256(),
+        "material": match.str("pla"),
+        "process": match.str("fdm"),
+        "quantity": match.int(2),
+        "lead_time_days": match.int(7),
+    }
+    if priced:
+        shape |= {"unit_price": s.money("21.25"), "total_price": s.money("42.50")}
+    return shape
+
+
+def order(state: str | None = None, *, priced: bool = False) -> dict[str, Any]:
+    """An order as the Shop reads it (`system.shop.schema.Order`): in `state`, or in any state (a list).
+
+    Pact cannot say "string or null" nor "a list, maybe empty", so nullable fields and `allowed_actions` (empty
+    for a final order) appear only where the state fixes them."""
+    shape: dict[str, Any] = {
+        "id": s.uuid(s.ORDER_ID),
+        "customer_id": s.uuid(s.ACCOUNT_ID),
+        "state": state or match.str("quoted"),
+        "created_at": s.time(),
+        "updated_at": s.time(),
+        "state_since": s.time(),
+        "currency": match.str("EUR"),
+        "lines": match.each_like(line(priced)),
+    }
+    if state and state not in FINAL:
+        shape["allowed_actions"] = match.each_like(match.str("cancel"))
+    if priced:
+        shape["total_price"] = s.money("42.50")
+    return shape
+
+
+def timeline_entry() -> dict[str, Any]:
+    """One timeline entry (`TimelineEntry`): its state, source and time (ids and note are nullable)."""
+    return {"state": match.str("pricing"), "source": match.str("crm"), "at": s.time()}
+
+
+def job(state: str) -> dict[str, Any]:
+    """A production job as the operator console reads it (`system.shop.schema.Job`)."""
+    return {
+        "id": s.uuid(s.JOB_ID),
+        "order_id": s.uuid(s.ORDER_ID),
+        "state": state,
+        "attempts": match.int(1),
+        "created_at": s.time(),
+        "updated_at": s.time(),
+        "lines": match.each_like(
+            {
+                "line_id": s.uuid(s.LINE_ID),
+                "file_id": s.uuid(s.FILE_ID),
+                "material": match.str("pla"),
+                "process": match.str("fdm"),
+                "quantity": match.int(2),
+            }
+        ),
+    }
+
+
+def model_file() -> dict[str, Any]:
+    """A stored model file as the Shop reads it (`system.shop.schema.ModelFile`)."""
+    return {
+        "id": s.uuid(s.FILE_ID),
+        "sha256": s.sha256(),
+        "size": match.int(684),
+        "filename": match.str("cube.stl"),
+        "format": match.str("stl-binary"),
+        "triangle_count": match.int(12),
+        "volume_mm3": match.number(1000.0),
+        "area_mm2": match.number(600.0),
+        "bbox_min": [match.number(0.0)] * 3,
+        "bbox_max": [match.number(10.0)] * 3,
+        "watertight": match.bool(True),
+    }

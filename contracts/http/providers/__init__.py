@@ -1,0 +1,1 @@
+"""Provider verification: every committed HTTP pact replayed against the running providers of the stack."""
