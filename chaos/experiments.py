@@ -11,9 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chaos import faults
+from chaos.network import DegradedPath, Partition
+from chaos.proxy import Mode
 from system.stack.stack import Stack
 
 Action = Callable[[Stack], None]
+# RabbitMQ closes a silent client's connection after its heartbeat timeout (60 s, the default both sides
+# negotiate) and only then redelivers what it held: a frozen consumer must stay frozen past that.
+HEARTBEAT_S = 60.0
+
+
+def _nothing(stack: Stack) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class Experiment:
     fault: Action
     rollback: Action
     hold: float = 10.0  # seconds the fault lasts while orders keep coming
+    observations: Callable[[Stack], list[str]] = _nothing  # what the system did about the fault, for the report
 
 
 def _broker_kill(index: int) -> Experiment:
@@ -63,6 +73,45 @@ def _quorum_lost() -> Experiment:
     )
 
 
+def _partition() -> Experiment:
+    cut = Partition()
+    return Experiment(
+        "broker-partition",
+        "the node leading the busiest queues partitioned from its two peers (iptables), healed later",
+        cut.fault,
+        cut.rollback,
+        hold=30.0,  # the peers notice within 0.75-1.25 x net_ticktime (15 s): the partition must outlast that
+        observations=cut.observations,
+    )
+
+
+def _degraded_path() -> Experiment:
+    path = DegradedPath([(Mode.DELAY, 10.0), (Mode.STALL, 10.0), (Mode.RESET, 10.0)])
+    return Experiment(
+        "broker-path-faults",
+        "a fault proxy between HAProxy and one node: 250 ms per chunk, then a 10 s stall, then resets",
+        path.fault,
+        path.rollback,
+        hold=path.hold,
+        observations=path.observations,
+    )
+
+
+def _frozen(stack: Stack, action: Callable[[Stack, str], None]) -> None:
+    for service in ("mes", "pricing"):
+        action(stack, service)
+
+
+def _kill_replica(service: str) -> Experiment:
+    return Experiment(
+        f"{service}-kill",
+        f"one of two {service.upper()} replicas killed mid-flow (kill -9), restarted",
+        lambda s: faults.kill_service(s, service),
+        lambda s: faults.start_service(s, service),
+        hold=5.0,
+    )
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
@@ -86,19 +135,17 @@ EXPERIMENTS: dict[str, Experiment] = {
             lambda s: faults.start_service(s, "pricing"),
             hold=5.0,
         ),
+        _kill_replica("mes"),
+        _kill_replica("crm"),
+        _partition(),
+        _degraded_path(),
         Experiment(
-            "mes-kill",
-            "the MES killed mid-flow (kill -9), restarted",
-            lambda s: faults.kill_service(s, "mes"),
-            lambda s: faults.start_service(s, "mes"),
-            hold=5.0,
-        ),
-        Experiment(
-            "crm-kill",
-            "the CRM killed mid-flow (kill -9), restarted",
-            lambda s: faults.kill_service(s, "crm"),
-            lambda s: faults.start_service(s, "crm"),
-            hold=5.0,
+            "slow-consumer",
+            "a MES replica and a pricing worker frozen (SIGSTOP) past the heartbeat timeout, so the broker "
+            "redelivers what they held to the others; then thawed, to finish what was already taken",
+            lambda s: _frozen(s, faults.pause_service),
+            lambda s: _frozen(s, faults.resume_service),
+            hold=HEARTBEAT_S + 15.0,
         ),
     ]
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from system.stack.process import wait_until
+from system.stack.process import ManagedProcess, wait_until
 from system.stack.stack import Stack
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,12 @@ def start_brokers(stack: Stack, *indices: int) -> None:
         node.start()
     for node in nodes:
         node.boot()
-    wait_until(lambda: all(ok for _, ok, _ in stack.rabbitmq.health()), timeout=120, what="the cluster healthy")
+    await_cluster(stack)
+
+
+def await_cluster(stack: Stack, timeout: float = 120) -> None:
+    """Block until every node runs and sees the whole cluster."""
+    wait_until(lambda: all(ok for _, ok, _ in stack.rabbitmq.health()), timeout=timeout, what="the cluster healthy")
 
 
 def kill_postgres(stack: Stack) -> None:
@@ -56,9 +61,22 @@ def start_postgres(stack: Stack) -> None:
 
 def kill_service(stack: Stack, name: str, replica: int = 0) -> None:
     """kill -9 one replica (or worker) of a service."""
-    service = next(s for s in stack.services if s.name == name)
     log.warning("chaos: kill -9 %s-%d", name, replica + 1)
-    service.replicas[replica].kill()
+    _replica(stack, name, replica).kill()
+
+
+def pause_service(stack: Stack, name: str, replica: int = 0) -> None:
+    """Freeze one replica (SIGSTOP): it holds its unacked messages, its connections and any row locks."""
+    log.warning("chaos: SIGSTOP %s-%d", name, replica + 1)
+    _replica(stack, name, replica).pause()
+
+
+def resume_service(stack: Stack, name: str, replica: int = 0) -> None:
+    _replica(stack, name, replica).resume()
+
+
+def _replica(stack: Stack, name: str, replica: int) -> ManagedProcess:
+    return next(s for s in stack.services if s.name == name).replicas[replica]
 
 
 def start_service(stack: Stack, name: str) -> None:

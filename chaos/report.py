@@ -77,6 +77,7 @@ def write(writer: AllureWriter, outcome: Outcome) -> None:
             "timeline.svg": svg,
             "findings.json": json.dumps([f.__dict__ for f in o.verdict.findings], indent=1),
             "history.csv": _history_csv(o),
+            "what the system did.txt": "\n".join(o.observations) or "(nothing recorded for this fault)",
         },
         start=time.time() - (time.monotonic() - o.started),
         stop=time.time(),

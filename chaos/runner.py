@@ -44,6 +44,7 @@ class Outcome:
     dlq_depth: int  # messages dead-lettered during the experiment
     recovery_first_s: float | None  # fault end -> first order settled after it
     recovery_all_s: float | None  # fault end -> the last order settled
+    observations: list[str]  # what the system did about the fault (logs, proxy counters)
 
     @property
     def passed(self) -> bool:
@@ -105,6 +106,7 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
     await asyncio.sleep(experiment.hold)  # the fault lasts this long: part of the experiment, not a sync point
     await asyncio.to_thread(experiment.rollback, stack)
     fault_end = time.monotonic()
+    observations = await asyncio.to_thread(experiment.observations, stack)
     history = await stream
     observed = await observe(targets, tokens["operator"], list(history.acknowledged))
     verdict = check(history.acknowledged, observed)
@@ -123,6 +125,7 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
         dlq_depth=await asyncio.to_thread(dlq_depth, stack, 60, dead_before) - dead_before,
         recovery_first_s=after[0] if after else None,
         recovery_all_s=after[-1] if after else None,
+        observations=observations,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import socket
 
 import httpx
 
@@ -24,6 +25,7 @@ class HAProxy:
         self.services = services
         self.replicas = replicas
         self.config = settings.state_dir / "haproxy.cfg"
+        self.admin_socket = settings.state_dir / "haproxy.sock"
         self.process = ManagedProcess(
             name="haproxy",
             argv=[binary, "-db", "-f", str(self.config)],
@@ -37,6 +39,8 @@ class HAProxy:
         lines = [
             "global",
             "  maxconn 4000",
+            # The runtime API: operators (and the chaos suite) take a server out or point it elsewhere live.
+            f"  stats socket {self.admin_socket} mode 600 level admin",
             "",
             "defaults",
             "  timeout connect 2s",
@@ -104,6 +108,17 @@ class HAProxy:
 
     def down(self) -> None:
         self.process.stop()
+
+    def runtime(self, command: str) -> str:
+        """Send one command to haproxy's runtime API (e.g. `set server amqp/rabbit1 addr 127.0.0.1 port 1234`)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.admin_socket))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+        return b"".join(chunks).decode().strip()
 
     def _stats(self) -> list[dict[str, str]] | None:
         try:

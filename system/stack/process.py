@@ -159,6 +159,15 @@ class ManagedProcess:
             wait_until(lambda: not self.running(), timeout=10, what=f"{self.name} (pid {pid}) to die")
             reap(pid)
 
+    def pause(self) -> None:
+        """SIGSTOP the process group (a frozen process: a long GC pause, a stalled VM); `resume` undoes it."""
+        if (pid := self.pid) is not None:
+            _signal_group(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if (pid := self.pid) is not None:
+            _signal_group(pid, signal.SIGCONT)
+
 
 def reap(pid: int) -> None:
     """Collect `pid`'s exit status if it is our child, so no zombie keeps its pid taken (PostgreSQL's lock file

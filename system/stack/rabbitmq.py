@@ -51,7 +51,16 @@ class RabbitNode:
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.home / "enabled_plugins"),
             "RABBITMQ_LOGS": "-",  # to stdout, i.e. our per-process log file
             "ERL_CRASH_DUMP_SECONDS": "0",  # a node that fails to boot exits at once instead of dumping for long
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": self._dist_args(),
         }
+
+    def _dist_args(self) -> str:
+        """Distribution settings: a shorter tick so a lost peer is noticed in seconds, and this node's own source
+        address for the connections it opens to its peers (every node listens on all of loopback), so that
+        packet filters can cut exactly this node off from the others (the chaos suite's partition)."""
+        ip = ",".join(self.settings.node_dist_address(self.index).split("."))
+        tick = self.settings.rabbit_net_ticktime_s
+        return f"-kernel net_ticktime {tick} -kernel inet_dist_connect_options [{{ip,{{{ip}}}}}]"
 
     def _write_config(self) -> None:
         s, i = self.settings, self.index

@@ -121,6 +121,7 @@ SERVICES: list[ServiceSpec] = [
         index=1,
         env=_crm_env,
         migrations="system.crm.migrations",
+        default_replicas=2,  # horizontally scaled: any replica may die (the chaos suite kills one)
     ),
     ServiceSpec(
         name="mes",
@@ -130,6 +131,7 @@ SERVICES: list[ServiceSpec] = [
         index=2,
         env=_mes_env,
         migrations="system.mes.migrations",
+        default_replicas=2,
     ),
     ServiceSpec(
         name="pricing",

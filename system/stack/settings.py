@@ -26,6 +26,8 @@ class StackSettings(BaseSettings):
     rabbit_password: str = "guest"
     # Above the longest pricing job (30 min) so the broker never cancels a consumer mid-job.
     rabbit_consumer_timeout_ms: int = 45 * 60 * 1000
+    # Erlang's inter-node heartbeat: a partitioned peer is declared down after 0.75-1.25 x this (default 60 s).
+    rabbit_net_ticktime_s: int = 15
 
     haproxy_amqp_port: int = 5680
     haproxy_stats_port: int = 8404
@@ -61,6 +63,10 @@ class StackSettings(BaseSettings):
     def amqp_url(self) -> str:
         """AMQP through HAProxy: survives the loss of any one node."""
         return f"amqp://{self.rabbit_user}:{self.rabbit_password}@127.0.0.1:{self.haproxy_amqp_port}/"
+
+    def node_dist_address(self, index: int) -> str:
+        """The loopback address node `index` connects to its peers from, so that a partition can single it out."""
+        return f"127.0.0.{11 + index}"
 
     def node_amqp_port(self, index: int) -> int:
         return self.rabbit_amqp_base_port + index

@@ -17,7 +17,17 @@ from chaos.workload import Call, History
 def outcome(findings: list[Finding], recovery: float | None = 1.5, dlq: int = 0) -> Outcome:
     history = History(calls=[Call("o1", "place", 0.0, 0.1, 201), Call("o1", "get", 0.2, 0.3, "ConnectError")])
     history.acknowledged, history.acked_at, history.settled_at = {"o1": "deliver"}, {"o1": 1.0}, {"o1": 9.0}
-    return Outcome(EXPERIMENTS["postgres-kill"], Verdict(1, findings), history, (2.0, 5.0), 0.0, dlq, recovery, 4.0)
+    return Outcome(
+        EXPERIMENTS["postgres-kill"],
+        Verdict(1, findings),
+        history,
+        (2.0, 5.0),
+        0.0,
+        dlq,
+        recovery,
+        4.0,
+        ["rabbit1 down"],
+    )
 
 
 def test_the_totals_the_gate_reads_add_up_every_experiment() -> None:
