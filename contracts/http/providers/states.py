@@ -1,0 +1,151 @@
+"""Provider states, set up on the running stack through the services' own APIs and token code.
+
+Each state returns the values the pact's `ProviderState` generators need (`token`, `order_id`, `file_id`,
+`job_id`): the verifier puts them into the replayed request. The orders go through the real flow (placed,
+priced by the pricing workers, confirmed, produced), so a state is what the system really reaches.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from system.crm.seed import DEMO_ACCOUNTS
+from system.kernel.auth import issue_service_token
+from tests.fixtures import meshes
+from tests.plugins.clients import sign_in, upload, wait_for
+
+CUSTOMER, OPERATOR = DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[2]
+FLOW_SECONDS = 60.0  # pricing and production run through the broker: poll up to this long
+PRODUCTION = ("start", "complete", "qc-pass", "ship")
+
+
+class World:
+    """The running providers as the state handlers reach them."""
+
+    def __init__(self, urls: dict[str, str], auth_secret: str) -> None:
+        self.crm, self.files, self.mes = (httpx.Client(base_url=urls[n], timeout=30) for n in ("crm", "files", "mes"))
+        self.auth_secret = auth_secret
+
+    def close(self) -> None:
+        """Close the connection pools."""
+        for client in (self.crm, self.files, self.mes):
+            client.close()
+
+    def customer(self) -> dict[str, str]:
+        return sign_in(self.crm, CUSTOMER.email)
+
+    def operator(self) -> dict[str, str]:
+        return sign_in(self.crm, OPERATOR.email)
+
+    def model(self, who: dict[str, str]) -> str:
+        """Upload a 10 mm cube for `who` through the File Service; its file id."""
+        with tempfile.TemporaryDirectory() as folder:
+            data = meshes.write_cube_binary(Path(folder) / "cube.stl", 10.0).read_bytes()
+        response = upload(self.files, data, "cube.stl", who=who)
+        assert response.status_code in (200, 201), response.text
+        return str(response.json()["id"])
+
+    def order(self, who: dict[str, str]) -> dict[str, Any]:
+        """Place an order for a fresh upload of `who`'s."""
+        line = {"file_id": self.model(who), "material": "pla", "process": "fdm", "quantity": 1, "lead_time_days": 7}
+        response = self.crm.post("/orders", json={"lines": [line]}, headers=who)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def order_in(self, order_id: str, state: str, who: dict[str, str]) -> dict[str, Any]:
+        """Wait until the CRM shows the order in `state`."""
+
+        def reached() -> dict[str, Any] | None:
+            body = self.crm.get(f"/orders/{order_id}", headers=who).json()
+            return dict(body) if body.get("state") == state else None
+
+        return dict(wait_for(reached, within=FLOW_SECONDS, what=f"order {order_id} to be {state}"))
+
+    def quoted(self, who: dict[str, str]) -> str:
+        order_id = str(self.order(who)["id"])
+        self.order_in(order_id, "quoted", who)
+        return order_id
+
+    def queued_job(self, who: dict[str, str], operator: dict[str, str]) -> tuple[str, str]:
+        """A confirmed order's production job, queued in the MES: (order id, job id)."""
+        order_id = self.quoted(who)
+        self.crm.post(f"/orders/{order_id}/confirm", json={}, headers=who).raise_for_status()
+
+        def job() -> str | None:
+            view = self.mes.get(f"/orders/{order_id}", headers=operator)
+            found = view.json().get("job") if view.status_code == 200 else None
+            return str(found["id"]) if found and found["state"] == "queued" else None
+
+        return order_id, str(wait_for(job, within=FLOW_SECONDS, what=f"a queued production job for {order_id}"))
+
+    def shipped(self, who: dict[str, str], operator: dict[str, str]) -> str:
+        order_id, job_id = self.queued_job(who, operator)
+        for action in PRODUCTION:
+            self.mes.post(f"/production-jobs/{job_id}/{action}", headers=operator).raise_for_status()
+        self.order_in(order_id, "shipped", who)
+        return order_id
+
+    def service_token(self, service: str, order_id: uuid.UUID | None = None) -> str:
+        """A service token as `service`'s own client issues it (kernel code), acting for the customer."""
+        return issue_service_token(
+            self.auth_secret, service=service, audience="files", acting_for=CUSTOMER.id, order_id=order_id
+        )
+
+
+def token_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
+    """Every provider state the HTTP pacts name, by name."""
+
+    def signed_in() -> dict[str, str]:
+        return {"token": token_of(w.customer())}
+
+    def with_file() -> dict[str, str]:
+        who = w.customer()
+        return {"token": token_of(who), "file_id": w.model(who)}
+
+    def with_order() -> dict[str, str]:
+        who = w.customer()
+        return {"token": token_of(who), "order_id": str(w.order(who)["id"])}
+
+    def quoted() -> dict[str, str]:
+        who = w.customer()
+        return {"token": token_of(who), "order_id": w.quoted(who)}
+
+    def shipped() -> dict[str, str]:
+        operator = w.operator()
+        return {"token": token_of(operator), "order_id": w.shipped(w.customer(), operator)}
+
+    def queued() -> dict[str, str]:
+        operator = w.operator()
+        return {"token": token_of(operator), "job_id": w.queued_job(w.customer(), operator)[1]}
+
+    def asked_by(service: str, exists: bool) -> Callable[[], dict[str, str]]:
+        def state() -> dict[str, str]:
+            file_id = w.model(w.customer()) if exists else str(uuid.uuid4())
+            order_id = uuid.uuid4() if service == "pricing" else None  # pricing asks for an order's file
+            return {"file_id": file_id, "token": w.service_token(service, order_id)}
+
+        return state
+
+    return {
+        "the demo customer ada@example.com with password demo": signed_in,
+        "a customer signed in": signed_in,
+        "a customer signed in with a stored model file": with_file,
+        "a customer signed in with an order": with_order,
+        "a customer's quoted order": quoted,
+        "an operator signed in and a shipped order": shipped,
+        "an operator signed in and a production job waiting to start": queued,
+        "a customer's stored model file, asked for by the CRM acting for that customer": asked_by("crm", True),
+        "no such file for the customer, asked for by the CRM acting for that customer": asked_by("crm", False),
+        "a customer's stored model file, asked for by pricing acting for that customer": asked_by("pricing", True),
+        "no such file for the customer, asked for by pricing acting for that customer": asked_by("pricing", False),
+    }

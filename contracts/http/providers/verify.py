@@ -1,0 +1,38 @@
+"""One pact file replayed against one running provider by the Pact verifier; the outcome and its report."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pact import Verifier
+
+# The verifier otherwise reports usage to Pact's servers: nothing leaves this machine.
+os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether the provider honoured every interaction, and the verifier's report (what a developer reads)."""
+
+    passed: bool
+    output: str
+
+
+def verify(pact_file: Path, provider: str, url: str, states_url: str) -> Outcome:
+    """Replay every interaction of `pact_file` against `provider` at `url`, states set up through `states_url`."""
+    verifier = (
+        Verifier(provider, host=urlsplit(url).hostname)
+        .add_transport(url=url)
+        .add_source(pact_file)
+        .state_handler(states_url, teardown=True, body=True)
+        .set_coloured_output(enabled=False)
+        .set_request_timeout(120_000)  # a state may run an order through pricing and production
+    )
+    try:
+        verifier.verify()
+    except RuntimeError:
+        return Outcome(False, verifier.output(strip_ansi=True))
+    return Outcome(True, verifier.output(strip_ansi=True))
