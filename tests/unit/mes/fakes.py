@@ -27,7 +27,8 @@ class TxRows(Generic[T]):
     """One transaction's view of a table: committed rows plus its own writes, applied at commit."""
 
     def __init__(self, committed: FakeRows[T], locks: TxLocks, table: str) -> None:
-        self.committed, self.locks, self.table = committed, locks, table
+        self.committed: FakeRows[T] = committed
+        self.locks, self.table = locks, table
         self.staged: dict[uuid.UUID, T] = {}
 
     def _rows(self) -> dict[uuid.UUID, T]:

@@ -1,0 +1,1 @@
+"""Message contracts: consumer message pacts, provider verification, release compatibility, the AsyncAPI document."""

@@ -1,0 +1,1 @@
+"""Consumer message pacts: each consumer's real parsing and handling code reads the pact's message."""

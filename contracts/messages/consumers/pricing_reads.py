@@ -1,0 +1,46 @@
+"""A pricing worker reading `pricing.requested`: its real handler and cost model, a model file in memory."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import cast
+
+from contracts.messages.consumers.reading import Reader, dispatch, read
+from system.kernel.messaging.catalogue import PricingCompleted, PricingRequested
+from system.kernel.messaging.envelope import Envelope
+from system.pricing.consumers import on_pricing_requested
+from system.pricing.ports import Progress
+from system.pricing.service import Outcome, price_line
+from tests.fixtures.meshes import write_cube_binary
+from tests.unit.kernel.fakes import FakePublisher
+from tests.unit.pricing.fakes import FakeModels
+
+MAX_MODEL_BYTES = 10_000_000
+
+
+async def price_for(models: FakeModels, request: PricingRequested, progress: Progress) -> Outcome:
+    """The worker's pricing use case over an in-memory File Service."""
+    return await price_line(request, fetch_model=models.fetch, max_model_bytes=MAX_MODEL_BYTES, progress=progress)
+
+
+async def pricing_requested(envelope: Envelope, request: PricingRequested) -> None:
+    publisher, models = FakePublisher(), FakeModels()
+    with tempfile.TemporaryDirectory() as folder:
+        cube = write_cube_binary(Path(folder) / "part.stl", 20.0)
+        owner = cast(uuid.UUID, request.customer_id)  # None in older messages: the fake then serves anyone's None
+        models.files[request.line.file_id] = (cube, owner)  # the customer's model, under its id
+        await on_pricing_requested(envelope, request, publisher=publisher, price=lambda r, p: price_for(models, r, p))
+    results = [Envelope.from_bytes(p.body) for p in publisher.sent if p.routing_key == "pricing.completed"]
+    done = read(results[0], PricingCompleted)
+    assert (done.job_id, done.order_id, done.line_id) == (request.job_id, request.order_id, request.line.line_id)
+    assert models.fetched == [request.line.file_id], "the model named by the line was read"
+
+
+READERS: dict[str, Reader] = {"pricing.requested": pricing_requested}
+
+
+async def consume(body: str | bytes | None) -> None:
+    """A worker's handling of one message body; AssertionError or a parse error if it cannot use it."""
+    await dispatch(READERS, body)
