@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import cast
 
 from contracts.messages.consumers.reading import Reader, dispatch, read
-from system.kernel.messaging.catalogue import PricingCompleted, PricingRequested
+from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, PricingRequested
 from system.kernel.messaging.envelope import Envelope
 from system.pricing.consumers import on_pricing_requested
 from system.pricing.ports import Progress
@@ -18,6 +18,10 @@ from tests.unit.kernel.fakes import FakePublisher
 from tests.unit.pricing.fakes import FakeModels
 
 MAX_MODEL_BYTES = 10_000_000
+OUTCOMES: dict[str, type[PricingCompleted | PricingFailed]] = {
+    "pricing.completed": PricingCompleted,
+    "pricing.failed": PricingFailed,
+}
 
 
 async def price_for(models: FakeModels, request: PricingRequested, progress: Progress) -> Outcome:
@@ -32,9 +36,10 @@ async def pricing_requested(envelope: Envelope, request: PricingRequested) -> No
         owner = cast(uuid.UUID, request.customer_id)  # None in older messages: the fake then serves anyone's None
         models.files[request.line.file_id] = (cube, owner)  # the customer's model, under its id
         await on_pricing_requested(envelope, request, publisher=publisher, price=lambda r, p: price_for(models, r, p))
-    results = [Envelope.from_bytes(p.body) for p in publisher.sent if p.routing_key == "pricing.completed"]
-    done = read(results[0], PricingCompleted)
-    assert (done.job_id, done.order_id, done.line_id) == (request.job_id, request.order_id, request.line.line_id)
+    outcomes = [Envelope.from_bytes(p.body) for p in publisher.sent if p.routing_key in OUTCOMES]
+    assert len(outcomes) == 1, "the job is answered once, completed or failed (e.g. a lead time it cannot make)"
+    answer = read(outcomes[0], OUTCOMES[outcomes[0].type])
+    assert (answer.job_id, answer.order_id, answer.line_id) == (request.job_id, request.order_id, request.line.line_id)
     assert models.fetched == [request.line.file_id], "the model named by the line was read"
 
 

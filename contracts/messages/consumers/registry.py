@@ -1,0 +1,13 @@
+"""Which service's handling reads which message type (the consumer side of every message pact)."""
+
+from __future__ import annotations
+
+from contracts.messages.consumers import crm_reads, mes_reads, pricing_reads
+from contracts.messages.consumers.reading import Consume
+
+BY_SERVICE: dict[str, Consume] = {"crm": crm_reads.consume, "mes": mes_reads.consume, "pricing": pricing_reads.consume}
+BY_TYPE: dict[str, str] = {
+    type_: service
+    for service, module in (("crm", crm_reads), ("mes", mes_reads), ("pricing", pricing_reads))
+    for type_ in module.READERS
+}
