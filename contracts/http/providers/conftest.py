@@ -35,7 +35,7 @@ def providers(request: pytest.FixtureRequest) -> dict[str, str]:
 def provider_states(providers: dict[str, str], request: pytest.FixtureRequest) -> Iterator[StateServer]:
     """The endpoint the verifier asks to set up each provider state."""
     stack: Stack = request.getfixturevalue("stack")
-    world = World(providers, stack.settings.auth_secret)
+    world = World(providers, stack.settings.auth_secret, stack.settings.database_url("crm"))
     handlers = states(world)
 
     def handle(name: str) -> dict[str, str]:

@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 
+from contracts.http.providers.accounts import new_customer
 from system.crm.seed import DEMO_ACCOUNTS
 from system.kernel.auth import issue_service_token
 from tests.fixtures import meshes
-from tests.plugins.clients import sign_in, upload, wait_for
+from tests.plugins.clients import DEMO_PASSWORD, sign_in, upload, wait_for
 
 CUSTOMER, OPERATOR = DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[2]
 FLOW_SECONDS = 60.0  # pricing and production run through the broker: poll up to this long
@@ -28,9 +29,10 @@ PRODUCTION = ("start", "complete", "qc-pass", "ship")
 class World:
     """The running providers as the state handlers reach them."""
 
-    def __init__(self, urls: dict[str, str], auth_secret: str) -> None:
+    def __init__(self, urls: dict[str, str], auth_secret: str, crm_database_url: str) -> None:
         self.crm, self.files, self.mes = (httpx.Client(base_url=urls[n], timeout=30) for n in ("crm", "files", "mes"))
         self.auth_secret = auth_secret
+        self.crm_database_url = crm_database_url
 
     def close(self) -> None:
         """Close the connection pools."""
@@ -42,6 +44,10 @@ class World:
 
     def operator(self) -> dict[str, str]:
         return sign_in(self.crm, OPERATOR.email)
+
+    def new_customer(self) -> dict[str, str]:
+        """A customer created for this state alone (see accounts.py)."""
+        return sign_in(self.crm, new_customer(self.crm_database_url, DEMO_PASSWORD).email)
 
     def model(self, who: dict[str, str]) -> str:
         """Upload a 10 mm cube for `who` through the File Service; its file id."""
@@ -109,7 +115,7 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
         return {"token": token_of(w.customer())}
 
     def with_file() -> dict[str, str]:
-        who = w.customer()
+        who = w.new_customer()
         return {"token": token_of(who), "file_id": w.model(who)}
 
     def with_order() -> dict[str, str]:
