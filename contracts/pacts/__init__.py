@@ -37,15 +37,3 @@ def generate(root: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", *map(str, consumer_suites()), "-q", "-p", "no:cacheprovider"]
     env = {**os.environ, "PACT_DIR": str(root)}
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-
-
-def _version_key(name: str) -> tuple[int, ...]:
-    digits = name.removeprefix("v").split(".")
-    return tuple(int(d) if d.isdigit() else -1 for d in digits)
-
-
-def previous_release(releases: Path = REPO_ROOT / "contracts" / "releases") -> Path | None:
-    """The newest release folder (`contracts/releases/<version>/`, ordered as versions), or None before the first
-    release: the providers of this commit must still honour what that release's consumers expect."""
-    folders = [p for p in releases.iterdir() if p.is_dir()] if releases.is_dir() else []
-    return max(folders, key=lambda p: _version_key(p.name), default=None)

@@ -15,19 +15,15 @@ from _pytest.mark import ParameterSet
 from contracts.http import labels
 from contracts.http.providers.state_server import StateServer
 from contracts.http.providers.verify import verify
-from contracts.pacts import PACTS, pact_files, previous_release, read
+from contracts.pacts import PACTS, pact_files, read
+from contracts.release import previous_pacts, previous_release
 
 pytestmark = labels("providers honour their consumers' pacts")
 
 
 def _pacts() -> list[ParameterSet]:
     current = [pytest.param(p, id=p.stem) for p in pact_files(PACTS, "http")]
-    release = previous_release()
-    if release is None:
-        return current
-    return current + [
-        pytest.param(p, id=f"release {release.name}: {p.stem}") for p in pact_files(release / "pacts", "http")
-    ]
+    return current + [pytest.param(p, id=f"release {previous_release()}: {p.stem}") for p in previous_pacts("http")]
 
 
 @pytest.mark.parametrize("pact_file", _pacts())
