@@ -7,6 +7,8 @@ from typing import Any
 
 from pact import match
 
+from system.kernel.messaging.catalogue import Material, Process
+
 ORDER_ID = "4a7e3c10-5b2d-4e8f-a1c6-9d0b2e7f3a15"
 CUSTOMER_ID = "0c9b1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"
 JOB_ID = "7d2e4f60-1a3b-4c5d-9e8f-0a1b2c3d4e5f"
@@ -45,3 +47,21 @@ def one_of(values: type[StrEnum]) -> Any:
     """One of the values the consumer's enum knows (a value it does not know, it rejects)."""
     known = [v.value for v in values]
     return match.regex(known[0], regex=f"^({'|'.join(known)})$")
+
+
+def order_line() -> dict[str, Any]:
+    """An order line as MES and the pricing workers read it: every field goes into the price."""
+    return {
+        "line_id": uuid_(LINE_ID),
+        "file_id": uuid_(FILE_ID),
+        "sha256": match.regex(SHA256, regex=r"^[0-9a-f]{64}$"),
+        "material": one_of(Material),
+        "process": one_of(Process),
+        "quantity": match.integer(3),
+        "lead_time_days": match.integer(7),
+    }
+
+
+def customer_kind() -> Any:
+    """B2C or B2B: the pricing rules depend on it."""
+    return match.regex("b2b", regex="^(b2c|b2b)$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.messages.consumers.reading import Reader, dispatch, in_transaction
+from contracts.messages.consumers.reading import Reader, dispatcher, in_transaction
 from system.crm import tracking
 from system.crm.domain import Cancellation, CancellationStatus, Order, OrderLine, State
 from system.kernel.messaging.catalogue import (
@@ -89,7 +89,4 @@ READERS: dict[str, Reader] = {
     **dict.fromkeys(BEFORE, production_event),
 }
 
-
-async def consume(body: str | bytes | None) -> None:
-    """The CRM's handling of one message body; AssertionError or a parse error if it cannot use it."""
-    await dispatch(READERS, body)
+consume = dispatcher(READERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from contracts.messages.consumers.reading import Reader, dispatch, in_transaction, read
+from contracts.messages.consumers.reading import Reader, dispatcher, in_transaction, read
 from system.kernel.messaging.catalogue import (
     CancellationAccepted,
     CancellationRequested,
@@ -106,7 +106,4 @@ READERS: dict[str, Reader] = {
     "pricing.progress": pricing_progress,
 }
 
-
-async def consume(body: str | bytes | None) -> None:
-    """MES's handling of one message body; AssertionError or a parse error if it cannot use it."""
-    await dispatch(READERS, body)
+consume = dispatcher(READERS)

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import cast
 
-from contracts.messages.consumers.reading import Reader, dispatch, read
+from contracts.messages.consumers.reading import Reader, dispatcher, read
 from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, PricingRequested
 from system.kernel.messaging.envelope import Envelope
 from system.pricing.consumers import on_pricing_requested
@@ -45,7 +45,4 @@ async def pricing_requested(envelope: Envelope, request: PricingRequested) -> No
 
 READERS: dict[str, Reader] = {"pricing.requested": pricing_requested}
 
-
-async def consume(body: str | bytes | None) -> None:
-    """A worker's handling of one message body; AssertionError or a parse error if it cannot use it."""
-    await dispatch(READERS, body)
+consume = dispatcher(READERS)

@@ -21,10 +21,17 @@ def parse(body: str | bytes | None) -> tuple[Envelope, BaseModel]:
     return decode(raw)
 
 
-async def dispatch(readers: dict[str, Reader], body: str | bytes | None) -> None:
-    """Decode a message and hand it to the reader of its type (KeyError: this service does not consume it)."""
-    envelope, payload = parse(body)
-    await readers[envelope.type](envelope, payload)
+def dispatcher(readers: dict[str, Reader]) -> Consume:
+    """A service's handling of one message body: decode it, hand it to the reader of its type.
+
+    A parse error, an AssertionError of the reader, or KeyError for a type this service does not consume.
+    """
+
+    async def consume(body: str | bytes | None) -> None:
+        envelope, payload = parse(body)
+        await readers[envelope.type](envelope, payload)
+
+    return consume
 
 
 async def in_transaction(uow: Callable[[], Any], use_case: Callable[..., Awaitable[None]], *args: Any) -> None:

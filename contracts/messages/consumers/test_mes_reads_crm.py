@@ -7,19 +7,16 @@ from pact import match
 from contracts.messages.consumers import mes_reads
 from contracts.messages.examples import (
     CUSTOMER_ID,
-    FILE_ID,
-    LINE_ID,
     ORDER_ID,
-    SHA256,
+    customer_kind,
     decimal,
-    one_of,
+    order_line,
     order_ref,
     text,
     uuid_,
 )
 from contracts.messages.labels import labelled
 from contracts.messages.pacts import check, expect
-from system.kernel.messaging.catalogue import Material, Process
 
 pytestmark = labelled("messaging", "MES reads CRM events")
 
@@ -29,23 +26,14 @@ def crm_says(type_: str, payload: dict[str, object]) -> None:
 
 
 def test_order_placed_creates_a_pricing_job_per_line() -> None:
-    line = {
-        "line_id": uuid_(LINE_ID),
-        "file_id": uuid_(FILE_ID),
-        "sha256": match.regex(SHA256, regex=r"^[0-9a-f]{64}$"),
-        "material": one_of(Material),
-        "process": one_of(Process),
-        "quantity": match.integer(3),
-        "lead_time_days": match.integer(7),
-    }
     crm_says(
         "order.placed",
         {
             "order_id": uuid_(ORDER_ID),
             "customer_id": uuid_(CUSTOMER_ID),
-            "customer_kind": match.regex("b2b", regex="^(b2c|b2b)$"),
+            "customer_kind": customer_kind(),
             "contract_discount_pct": decimal("12.5"),
-            "lines": match.each_like(line),
+            "lines": match.each_like(order_line()),
         },
     )
 
