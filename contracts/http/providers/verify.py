@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from pact import Verifier
 
 # The verifier otherwise reports usage to Pact's servers: nothing leaves this machine.
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+# "1) Verifying a pact between ...", "1.1) has a matching body", "$.total -> Expected ..." lines of the report.
+MISMATCH = re.compile(r"^\s*(\d+\)|\d+\.\d+\)|\$\S* -> )")
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class Outcome:
 
     passed: bool
     output: str
+
+    def mismatches(self) -> list[str]:
+        """One line per failed interaction and per mismatch, without the body diffs: the gist of the report."""
+        failures = self.output.split("\nFailures:", 1)[1] if "\nFailures:" in self.output else ""
+        return [line.strip() for line in failures.splitlines() if MISMATCH.match(line)]
 
 
 def verify(pact_file: Path, provider: str, url: str, states_url: str) -> Outcome:
