@@ -17,11 +17,11 @@ down:
 status: setup
 	$(PY) -m system.stack status
 
-# Unit tests, lint and types, then the integration tests, the browser tests (e2e) and the API fuzzing
-# (contracts/fuzz); the last three start the stack if it is not up and stop it again afterwards (a stack that was
-# already up is left running).
+# Unit tests, lint and types, then the integration tests, the browser tests (e2e) and the contracts (Pact
+# consumer tests, provider verification, can-i-deploy, drift; contracts/fuzz is the API fuzzing); all but the unit
+# tests start the stack if it is not up and stop it again afterwards (a stack that was already up is left running).
 test: setup lint
-	$(PYTEST) tests e2e contracts/fuzz
+	$(PYTEST) tests e2e contracts
 
 test-unit: setup
 	$(PYTEST) tests/unit

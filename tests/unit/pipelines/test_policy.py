@@ -191,7 +191,7 @@ def test_per_suite_pass_rate_overrides_the_profile_one() -> None:
 def test_the_shipped_policy_has_the_three_profiles() -> None:
     policy = load_policy(DEFAULT_POLICY)
     assert set(policy.profiles) == {"pr", "release", "nightly"}
-    assert policy.profile("pr").suites == ("unit", "integration", "fuzz")
+    assert policy.profile("pr").suites == ("unit", "integration", "contracts", "fuzz")
     release = policy.profile("release")
     assert set(release.suites) == {"unit", "integration", "contracts", "fuzz", "e2e", "load", "chaos"}
     assert release.pass_rate == 100.0 and release.coverage_floor is not None
