@@ -122,19 +122,22 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
         history=history,
         fault_window=(fault_start, fault_end),
         started=started,
-        dlq_depth=await asyncio.to_thread(dlq_depth, stack, 60, dead_before) - dead_before,
+        dlq_depth=await asyncio.to_thread(dlq_depth, stack, 240, dead_before) - dead_before,
         recovery_first_s=after[0] if after else None,
         recovery_all_s=after[-1] if after else None,
         observations=observations,
     )
 
 
-def dlq_depth(stack: Stack, within: float = 60, at_least: int = 0) -> int:
-    """Messages in the system's dead-letter queues (test suites' own `test.*` queues left out), as the broker
-    counts them (`rabbitmqctl list_queues`: the management API's figures lag by seconds). Right after a node
-    rejoins, a queue may report 0 until its leader is elected and its replicas catch up: the count is taken
-    once every node sees every dead-letter queue running and all give the same total (and, after an experiment,
-    no less than before it: nothing consumes dead letters, so a smaller count is a replica still catching up)."""
+def dlq_depth(stack: Stack, within: float = 240, at_least: int = 0) -> int:
+    """Messages in the system's dead-letter queues (test suites' own `test.*` queues left out), counted once
+    nothing is in flight any more: a message that fails keeps retrying for minutes (the backoff steps add up to
+    156 s) before it is dead-lettered, and counting earlier charged it to the next experiment.
+
+    The count comes from `rabbitmqctl list_queues` (the management API's figures lag by seconds). Right after a
+    node rejoins, a queue may report 0 until its leader is elected and its replicas catch up: the count is
+    taken once every node sees every queue running and all give the same total (and, after an experiment, no
+    less than before it: nothing consumes dead letters, so a smaller count is a replica still catching up)."""
     deadline = time.monotonic() + within
     while True:
         counts = {_dead_letters(node) for node in stack.rabbitmq.nodes if node.running()}
@@ -146,10 +149,12 @@ def dlq_depth(stack: Stack, within: float = 60, at_least: int = 0) -> int:
 
 
 def _dead_letters(node: RabbitNode) -> int | None:
-    """This node's count of dead letters, or None while one of the queues is not running."""
+    """This node's count of dead letters, or None while a queue is not running or a message is in flight."""
     listing = node.ctl("list_queues", "--quiet", "--no-table-headers", "name", "messages", "state", check=False)
     rows = [line.split() for line in listing.splitlines() if len(line.split()) == 3]
-    dead = [(int(n), state) for name, n, state in rows if name.endswith(".dlq") and not name.startswith("test.")]
-    if not dead or any(state != "running" for _, state in dead):
+    ours = [(name, int(n), state) for name, n, state in rows if not name.startswith("test.")]
+    if not ours or any(state != "running" for _, _, state in ours):
         return None
-    return sum(n for n, _ in dead)
+    if any(n for name, n, _ in ours if not name.endswith(".dlq")):
+        return None  # still being worked on or waiting to be retried
+    return sum(n for name, n, _ in ours if name.endswith(".dlq"))

@@ -32,3 +32,16 @@ def create_messaging_tables_v1() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "message_id", name="pk_inbox"),
     )
+
+
+def add_outbox_ordering_key_v2() -> None:
+    """The outbox's ordering key (one order's messages leave in order, whichever relay sends them)."""
+    op.add_column("outbox", sa.Column("ordering_key", sa.Text()))
+    op.create_index(
+        "ix_outbox_pending_key", "outbox", ["ordering_key"], postgresql_where=sa.text("published_at IS NULL")
+    )
+
+
+def drop_outbox_ordering_key_v2() -> None:
+    op.drop_index("ix_outbox_pending_key", table_name="outbox")
+    op.drop_column("outbox", "ordering_key")

@@ -24,6 +24,7 @@ RELAYED = Counter("outbox_relayed_total", "Outbox rows published and marked sent
 RELAY_ERRORS = Counter("outbox_relay_errors_total", "Relay batches that failed and will be retried")
 PENDING = Gauge("outbox_pending", "Outbox rows not yet published (as last seen by this relay)")
 OLDEST_AGE = Gauge("outbox_oldest_pending_seconds", "Age of the oldest unpublished outbox row")
+HELD_BACK = Counter("outbox_held_back_total", "Rows left for later because an older row of their key was pending")
 
 
 async def add_to_outbox(
@@ -44,6 +45,7 @@ async def add_to_outbox(
             "routing_key": routing_key or e.type,
             "body": e.to_bytes(),
             "headers": headers,
+            "ordering_key": e.correlation_id,
         }
         for e in envelopes
     ]
@@ -51,7 +53,13 @@ async def add_to_outbox(
 
 
 class OutboxRelay:
-    """Publishes pending rows in id order; safe to run in several replicas (FOR UPDATE SKIP LOCKED)."""
+    """Publishes pending rows in id order; safe to run in several replicas (FOR UPDATE SKIP LOCKED).
+
+    SKIP LOCKED alone lets a second replica overtake a first one that stalls holding a batch: the CRM then
+    saw a reprint's second round before its first, and dead-lettered the late first round (found by the chaos
+    suite's frozen-consumer and partition experiments). So a row whose key has an older pending row outside
+    this batch waits, and the rows of one key are published one after another.
+    """
 
     def __init__(
         self,
@@ -76,7 +84,14 @@ class OutboxRelay:
             rows = (
                 await conn.execute(
                     select(
-                        t.c.id, t.c.message_id, t.c.message_type, t.c.exchange, t.c.routing_key, t.c.body, t.c.headers
+                        t.c.id,
+                        t.c.message_id,
+                        t.c.message_type,
+                        t.c.exchange,
+                        t.c.routing_key,
+                        t.c.body,
+                        t.c.headers,
+                        t.c.ordering_key,
                     )
                     .where(t.c.published_at.is_(None))
                     .order_by(t.c.id)
@@ -84,6 +99,7 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            rows = await self._in_order(conn, rows)
             if not rows:
                 return 0
             try:
@@ -100,9 +116,41 @@ class OutboxRelay:
         self.sent += len(rows)
         return len(rows)
 
+    async def _in_order(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[Any]:
+        """The claimed rows that no older pending row of the same key (claimed by another relay, or not yet
+        visible) must precede."""
+        t = self.outbox
+        keys = {r.ordering_key for r in rows if r.ordering_key is not None}
+        if not keys:
+            return list(rows)
+        claimed = [r.id for r in rows]
+        oldest_elsewhere = dict(
+            (
+                await conn.execute(
+                    select(t.c.ordering_key, func.min(t.c.id))
+                    .where(t.c.published_at.is_(None), t.c.ordering_key.in_(keys), t.c.id.not_in(claimed))
+                    .group_by(t.c.ordering_key)
+                )
+            ).all()
+        )
+        ready = [r for r in rows if r.id < oldest_elsewhere.get(r.ordering_key, r.id + 1)]
+        if held := [r for r in rows if r.id >= oldest_elsewhere.get(r.ordering_key, r.id + 1)]:
+            HELD_BACK.inc(len(held))
+            keys_held = sorted({str(r.ordering_key) for r in held})
+            log.info("outbox: %d row(s) held back behind older ones of %s", len(held), ", ".join(keys_held[:5]))
+        return ready
+
     async def _publish_all(self, rows: Sequence[Any]) -> None:
-        # Confirms are pipelined on the channel: publishing a batch concurrently is what makes it fast.
-        await asyncio.gather(*(self._publish(r) for r in rows))
+        # Confirms are pipelined on the channel: publishing a batch concurrently is what makes it fast; the
+        # rows of one key go one after another, each confirmed before the next, so they arrive in order.
+        by_key: dict[Any, list[Any]] = {}
+        for r in rows:
+            by_key.setdefault(r.ordering_key if r.ordering_key is not None else r.id, []).append(r)
+        await asyncio.gather(*(self._publish_in_turn(group) for group in by_key.values()))
+
+    async def _publish_in_turn(self, rows: Sequence[Any]) -> None:
+        for r in rows:
+            await self._publish(r)
 
     async def _publish(self, r: Any) -> None:
         # The span continues the trace of the transaction that wrote the row, so one order stays one trace

@@ -36,7 +36,11 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
+        # Messages with the same key (the envelope's correlation id: one order) are published in id order,
+        # whichever relay replica gets to them (OutboxRelay holds back a row while an older one is pending).
+        Column("ordering_key", Text),
         Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_pending_key", "ordering_key", postgresql_where=text("published_at IS NULL")),
     )
 
 
