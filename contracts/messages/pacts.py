@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pact import Pact, match
+from pact.error import PactVerificationError
 
 from contracts.messages.consumers.reading import Consume
 
@@ -66,7 +67,15 @@ def expect(consumer: str, provider: str, type_: str, payload: dict[str, Any]) ->
     return pact
 
 
+def feed(pact: Pact, consume: Consume) -> None:
+    """Feed every message of the pact to the consumer's real handling; AssertionError naming each it cannot use."""
+    try:
+        pact.verify(lambda body, _metadata: asyncio.run(consume(body)), "Async")
+    except PactVerificationError as exc:  # its own text is only a count: say which message failed, and why
+        raise AssertionError("\n".join(f"{e.description}: {e.error!r}" for e in exc.errors)) from exc
+
+
 def check(pact: Pact, consume: Consume) -> None:
-    """Feed every message of the pact to the consumer's real handling, then record the pact."""
-    pact.verify(lambda body, _metadata: asyncio.run(consume(body)), "Async")
+    """The consumer test: feed the pact's messages to the consumer, then record the pact."""
+    feed(pact, consume)
     record(pact)
