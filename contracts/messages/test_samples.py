@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from contracts.messages.consumers.registry import BY_SERVICE, BY_TYPE
+from contracts.messages.consumers.registry import BY_TYPE, FOR_SAMPLES
 from contracts.messages.labels import labelled
 from contracts.messages.samples import samples
 from contracts.messages.schemas import Schema, current_schemas
@@ -20,7 +20,7 @@ pytestmark = labelled("messaging", "example messages of a release", feature="com
 
 
 def handled(type_: str, body: bytes) -> None:
-    asyncio.run(BY_SERVICE[BY_TYPE[type_]](body))
+    asyncio.run(FOR_SAMPLES[BY_TYPE[type_]](body))
 
 
 def test_samples_have_required_fields_only_every_field_and_every_enum_value() -> None:

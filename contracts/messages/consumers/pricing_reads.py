@@ -29,7 +29,8 @@ async def price_for(models: FakeModels, request: PricingRequested, progress: Pro
     return await price_line(request, fetch_model=models.fetch, max_model_bytes=MAX_MODEL_BYTES, progress=progress)
 
 
-async def pricing_requested(envelope: Envelope, request: PricingRequested) -> None:
+async def pricing_requested(envelope: Envelope, request: PricingRequested, *, priced: bool = True) -> None:
+    """The worker prices the line (`priced`) or, if False, may also refuse it with a reason of the cost model's."""
     publisher, models = FakePublisher(), FakeModels()
     with tempfile.TemporaryDirectory() as folder:
         cube = write_cube_binary(Path(folder) / "part.stl", 20.0)
@@ -38,11 +39,20 @@ async def pricing_requested(envelope: Envelope, request: PricingRequested) -> No
         await on_pricing_requested(envelope, request, publisher=publisher, price=lambda r, p: price_for(models, r, p))
     outcomes = [Envelope.from_bytes(p.body) for p in publisher.sent if p.routing_key in OUTCOMES]
     assert len(outcomes) == 1, "the job is answered once, completed or failed (e.g. a lead time it cannot make)"
+    assert outcomes[0].type == "pricing.completed" or not priced, f"not priced: {outcomes[0].payload.get('reason')}"
     answer = read(outcomes[0], OUTCOMES[outcomes[0].type])
     assert (answer.job_id, answer.order_id, answer.line_id) == (request.job_id, request.order_id, request.line.line_id)
     assert models.fetched == [request.line.file_id], "the model named by the line was read"
 
 
+async def pricing_requested_any_outcome(envelope: Envelope, request: PricingRequested) -> None:
+    await pricing_requested(envelope, request, priced=False)
+
+
 READERS: dict[str, Reader] = {"pricing.requested": pricing_requested}
+# For messages generated from a schema, which cannot know the combinations the cost model accepts (SLA only
+# prints resin; an unknown customer kind is refused): the worker must answer, with a price or a reason.
+ANY_OUTCOME: dict[str, Reader] = {"pricing.requested": pricing_requested_any_outcome}
 
 consume = dispatcher(READERS)
+consume_any_outcome = dispatcher(ANY_OUTCOME)

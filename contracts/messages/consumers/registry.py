@@ -11,3 +11,5 @@ BY_TYPE: dict[str, str] = {
     for service, module in (("crm", crm_reads), ("mes", mes_reads), ("pricing", pricing_reads))
     for type_ in module.READERS
 }
+# Messages generated from a release's schemas: a worker may refuse a line the cost model cannot price.
+FOR_SAMPLES: dict[str, Consume] = {**BY_SERVICE, "pricing": pricing_reads.consume_any_outcome}
