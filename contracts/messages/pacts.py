@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -23,7 +25,9 @@ _written: set[str] = set()  # pact files this process has started afresh
 @cache
 def _session_dir() -> Path:
     # Never the committed folder by default: the drift test regenerates into a temp dir and compares.
-    return Path(tempfile.mkdtemp(prefix="pacts-"))
+    folder = Path(tempfile.mkdtemp(prefix="pacts-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def pact_root() -> Path:
