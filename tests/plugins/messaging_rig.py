@@ -150,7 +150,7 @@ async def delete_topology(url: str, spec: QueueSpec) -> None:
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel()
-        for queue in [spec.name, spec.dlq, *(f"{spec.name}.retry.{d}ms" for d in set(spec.retry_delays_ms))]:
+        for queue in [spec.name, spec.dlq]:
             await channel.queue_delete(queue)
         for exchange, _ in spec.bindings:
             await channel.exchange_delete(exchange)

@@ -64,6 +64,7 @@ class Consumer:
         prefetch: int = 64,
         batch_size: int = 100,
         concurrency: int = 4,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.spec = spec
         self.inbox = inbox
@@ -79,6 +80,8 @@ class Consumer:
         # are applied in the order the broker delivered them while different orders proceed in parallel.
         self._buffers: list[asyncio.Queue[Item]] = [asyncio.Queue() for _ in range(concurrency)]
         self._workers: list[asyncio.Task[None]] = []
+        self._sleep = sleep
+        self._backoffs: set[asyncio.Task[None]] = set()  # messages waiting out their backoff, still unacked
 
     async def start(self, url: str) -> None:
         """Connect (robustly), declare the topology and start consuming."""
@@ -91,9 +94,10 @@ class Consumer:
         log.info("consuming", extra={"queue": self.spec.name, "prefetch": self.prefetch})
 
     async def stop(self) -> None:
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        # Messages still in their backoff stay unacked: the broker gives them to another consumer.
+        for task in [*self._workers, *self._backoffs]:
+            task.cancel()
+        await asyncio.gather(*self._workers, *self._backoffs, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
 
@@ -186,14 +190,28 @@ class Consumer:
         if attempt >= self.spec.max_attempts:
             await self._dead_letter(message, f"failed after {attempt} attempts: {exc!r}", envelope.type)
             return
-        target = self.spec.retry_queue(attempt)
+        delay = self.spec.retry_delay_s(attempt)
         log.warning(
-            "handler failed, retrying via %s",
-            target,
+            "handler failed, retrying in %.1fs",
+            delay,
             extra={**_ids(envelope), "attempt": attempt, "error": repr(exc)},
         )
-        await self._forward(message, target, {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]})
+        headers = {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]}
+        task = asyncio.create_task(self._retry_after(message, delay, headers))
+        self._backoffs.add(task)
+        task.add_done_callback(self._backoffs.discard)
         CONSUMED.labels(self.spec.name, envelope.type, "retried").inc()
+
+    async def _retry_after(self, message: AbstractIncomingMessage, delay: float, headers: dict[str, Any]) -> None:
+        """Hold the message (unacked, so a crash gives it back) for its backoff, then put a copy counting the
+        attempt at the end of the work queue and ack the original."""
+        await self._sleep(delay)
+        await self._forward(message, self.spec.name, headers)
+
+    async def backoffs_done(self) -> None:
+        """Wait until every message in its backoff has been put back (tests, and a graceful drain)."""
+        while self._backoffs:
+            await asyncio.gather(*list(self._backoffs), return_exceptions=True)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, message_type: str) -> None:
         log.error(

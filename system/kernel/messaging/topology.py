@@ -1,11 +1,12 @@
-"""Broker topology: topic exchanges, quorum work queues with retry-delay queues and a dead-letter queue.
+"""Broker topology: topic exchanges, quorum work queues and their dead-letter queues.
 
 For a work queue Q:
 - Q: quorum queue, bound to its exchanges; messages the broker itself gives up on (delivery limit, e.g. a
   consumer that crashes on every delivery) are dead-lettered at-least-once to Q.dlq.
-- Q.retry.<ms>ms: one quorum queue per backoff step; a message waits there for its TTL, then is
-  dead-lettered (at-least-once) through the default exchange straight back to Q.
 - Q.dlq: where messages end after their last attempt or at once when undecodable, reason in headers.
+
+The backoff between attempts is kept by the consumer (ADR 007), not by TTL delay queues: on RabbitMQ 3.10 a
+quorum delay queue whose leader moved could hold an expired message for minutes (the chaos suite's partition).
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ class QueueSpec:
     def dlq(self) -> str:
         return f"{self.name}.dlq"
 
-    def retry_queue(self, attempt: int) -> str:
-        """Delay queue to use after failed attempt number `attempt` (1-based)."""
-        delay = self.retry_delays_ms[min(attempt, len(self.retry_delays_ms)) - 1]
-        return f"{self.name}.retry.{delay}ms"
+    def retry_delay_s(self, attempt: int) -> float:
+        """The backoff after failed attempt number `attempt` (1-based); the last step repeats."""
+        return self.retry_delays_ms[min(attempt, len(self.retry_delays_ms)) - 1] / 1000
 
 
 def quorum(**args: Any) -> dict[str, Any]:
@@ -57,17 +57,8 @@ async def declare_exchanges(channel: AbstractChannel, names: list[str] | None = 
 
 
 async def declare_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
-    """Declare Q, its delay queues and its DLQ, and bind Q; idempotent."""
+    """Declare Q and its DLQ, and bind Q; idempotent."""
     await channel.declare_queue(spec.dlq, durable=True, arguments=quorum())
-    for delay in sorted(set(spec.retry_delays_ms)):
-        await channel.declare_queue(
-            f"{spec.name}.retry.{delay}ms",
-            durable=True,
-            arguments=quorum(
-                **{"x-message-ttl": delay, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": spec.name},
-                **AT_LEAST_ONCE,
-            ),
-        )
     queue = await channel.declare_queue(
         spec.name,
         durable=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -27,7 +28,7 @@ def envelope(reason: str = "changed my mind") -> Envelope:
 
 
 class Harness:
-    def __init__(self, behaviour: Any = None) -> None:
+    def __init__(self, behaviour: Any = None, hold: bool = False) -> None:
         self.inbox = FakeInbox()
         self.publisher = FakePublisher()
         self.calls = 0
@@ -40,11 +41,19 @@ class Harness:
             if self.behaviour is not None and payload.reason in self.failing_reasons:
                 raise self.behaviour
 
-        self.consumer = Consumer(SPEC, self.inbox, {"order.cancelled": handler}, self.publisher)
+        self.waits: list[float] = []  # the backoffs the consumer waited out, without waiting in the test
+
+        async def wait(seconds: float) -> None:
+            self.waits.append(seconds)
+            if hold:  # a backoff that does not end while the test looks
+                await asyncio.Event().wait()
+
+        self.consumer = Consumer(SPEC, self.inbox, {"order.cancelled": handler}, self.publisher, sleep=wait)
 
     async def deliver(self, body: bytes, headers: dict[str, Any] | None = None) -> FakeMessage:
         msg = FakeMessage(body=body, headers=headers or {}, message_id="m", type="order.cancelled", inbox=self.inbox)
         await self.consumer.process([msg])  # type: ignore[list-item]
+        await self.consumer.backoffs_done()
         return msg
 
     async def deliver_batch(self, bodies: list[bytes]) -> list[FakeMessage]:
@@ -53,6 +62,7 @@ class Harness:
             for i, b in enumerate(bodies)
         ]
         await self.consumer.process(msgs)  # type: ignore[arg-type]
+        await self.consumer.backoffs_done()
         return msgs
 
 
@@ -99,13 +109,13 @@ async def test_a_type_without_handler_is_dead_lettered() -> None:
     assert h.publisher.sent[0].headers[REASON_HEADER] == "no handler for message type 'order.confirmed'"
 
 
-async def test_a_failure_is_retried_via_the_next_delay_queue_and_rolled_back() -> None:
+async def test_a_failure_is_rolled_back_held_for_its_backoff_then_put_back_on_the_work_queue() -> None:
     h = Harness(behaviour=ConnectionError("db away"))
     msg = await h.deliver(envelope().to_bytes())
     [retry] = h.publisher.sent
-    assert retry.routing_key == "mes.crm-events.retry.100ms"
+    assert (retry.exchange, retry.routing_key) == ("", "mes.crm-events") and h.waits == [0.1]
     assert retry.headers[ATTEMPT_HEADER] == 1
-    assert msg.acked
+    assert msg.acked and msg.effects_at_ack == 0
     assert h.inbox.effects == [] and h.inbox.claimed == set(), "the failed attempt must leave nothing behind"
 
     h.behaviour = None
@@ -113,11 +123,21 @@ async def test_a_failure_is_retried_via_the_next_delay_queue_and_rolled_back() -
     assert h.inbox.effects == ["changed my mind"], "the retry is not mistaken for a duplicate"
 
 
-@pytest.mark.parametrize(("attempt_before", "queue"), [(1, "retry.1000ms"), (2, "retry.5000ms")])
-async def test_each_retry_waits_longer(attempt_before: int, queue: str) -> None:
+@pytest.mark.parametrize(("attempt_before", "backoff"), [(1, 1.0), (2, 5.0)])
+async def test_each_retry_waits_longer(attempt_before: int, backoff: float) -> None:
     h = Harness(behaviour=ConnectionError("still down"))
     await h.deliver(envelope().to_bytes(), {ATTEMPT_HEADER: attempt_before})
-    assert h.publisher.sent[0].routing_key == f"mes.crm-events.{queue}"
+    assert h.waits == [backoff] and h.publisher.sent[0].headers[ATTEMPT_HEADER] == attempt_before + 1
+
+
+async def test_a_message_in_its_backoff_stays_unacked_so_a_crash_gives_it_back() -> None:
+    h = Harness(behaviour=ConnectionError("db away"), hold=True)
+    msg = FakeMessage(body=envelope().to_bytes(), message_id="m", type="order.cancelled", inbox=h.inbox)
+    await h.consumer.process([msg])  # type: ignore[list-item]
+    await asyncio.sleep(0)  # let the backoff task start
+    assert h.waits == [0.1] and not msg.acked and h.publisher.sent == []  # still waiting out its backoff
+    await h.consumer.stop()  # the process goes away: nothing was acked, the broker redelivers
+    assert not msg.acked and h.publisher.sent == []
 
 
 async def test_the_last_attempt_goes_to_the_dlq_with_the_error() -> None:
@@ -176,7 +196,7 @@ async def test_one_failing_message_in_a_batch_only_decides_its_own_fate() -> Non
     good, bad = envelope("fine"), envelope("changed my mind")
     msgs = await h.deliver_batch([good.to_bytes(), b"garbage", bad.to_bytes()])
     assert h.inbox.effects == ["fine"]
-    assert [p.routing_key for p in h.publisher.sent] == ["mes.crm-events.dlq", "mes.crm-events.retry.100ms"]
+    assert [p.routing_key for p in h.publisher.sent] == ["mes.crm-events.dlq", "mes.crm-events"]
     assert all(m.acked for m in msgs)
 
 

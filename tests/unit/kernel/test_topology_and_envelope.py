@@ -11,15 +11,10 @@ from system.kernel.messaging.envelope import Envelope, UndecodableMessage
 from system.kernel.messaging.topology import QueueSpec
 
 
-def test_retry_queues_follow_the_delays_and_stay_on_the_last_step() -> None:
+def test_the_backoff_follows_the_delays_and_stays_on_the_last_step() -> None:
     spec = QueueSpec(name="q", retry_delays_ms=(10, 20))
     assert spec.max_attempts == 3
-    assert [spec.retry_queue(n) for n in (1, 2, 3, 7)] == [
-        "q.retry.10ms",
-        "q.retry.20ms",
-        "q.retry.20ms",
-        "q.retry.20ms",
-    ]
+    assert [spec.retry_delay_s(n) for n in (1, 2, 3, 7)] == [0.01, 0.02, 0.02, 0.02]
     assert spec.dlq == "q.dlq"
 
 

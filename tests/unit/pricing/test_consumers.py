@@ -54,8 +54,13 @@ class Worker:
 
         table = handlers(self.publisher, price)
         self.consumer = Consumer(
-            PRICING_REQUESTS, StatelessInbox(), table, self.publisher, prefetch=1, batch_size=1, concurrency=1
-        )
+            PRICING_REQUESTS, StatelessInbox(), table, self.publisher, prefetch=1, batch_size=1, concurrency=1,
+            sleep=self.wait,
+        )  # fmt: skip
+        self.waits: list[float] = []
+
+    async def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)  # the backoff, recorded instead of waited out
 
     def request_envelope(self, **line: Any) -> Envelope:
         request = pricing_request(self.cube_id, self.cube_sha, **line)
@@ -70,6 +75,7 @@ class Worker:
             publisher=self.publisher,
         )
         await self.consumer.process([message])  # type: ignore[list-item]
+        await self.consumer.backoffs_done()
         return message
 
     def events(self) -> list[Envelope]:
@@ -131,13 +137,13 @@ async def test_an_unpriceable_line_is_published_as_failed_with_its_reason(tmp_pa
     assert message.acked and jobs("failed") - before == 1
 
 
-async def test_a_transient_failure_publishes_nothing_and_goes_to_the_first_retry_queue(tmp_path: Path) -> None:
+async def test_a_transient_failure_publishes_nothing_and_is_retried_after_the_first_backoff(tmp_path: Path) -> None:
     worker = Worker(tmp_path)
     worker.models.failure = FilesUnavailable("File Service answered 503")
     before = jobs("error")
     message = await worker.deliver(worker.request_envelope())
     [retry] = worker.publisher.sent
-    assert (retry.exchange, retry.routing_key) == ("", "pricing.requests.retry.1000ms")
+    assert (retry.exchange, retry.routing_key) == ("", "pricing.requests") and worker.waits == [1.0]
     assert retry.headers[ATTEMPT_HEADER] == 1 and "File Service answered 503" in retry.headers["x-last-error"]
     assert message.acked and jobs("error") - before == 1
 
