@@ -44,3 +44,14 @@ async def test_a_file_the_account_may_not_use(crm_files: Contract) -> None:
     async with crm_files.serve(pact) as http:
         info = await HttpFileCatalog(http, SECRET).describe(uuid.UUID(s.FILE_ID), account_id=uuid.UUID(s.ACCOUNT_ID))
     assert info is None
+
+
+async def test_liveness(crm_files: Contract) -> None:
+    pact = crm_files.pact()
+    (
+        pact.upon_receiving("the CRM's readiness check of the File Service")
+        .with_request("GET", "/healthz")
+        .will_respond_with(200)
+    )
+    async with crm_files.serve(pact) as http:
+        await HttpFileCatalog(http, SECRET).ping()

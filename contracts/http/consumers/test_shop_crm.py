@@ -157,3 +157,10 @@ async def test_record_a_delivery(shop_crm: Contract) -> None:
     async with shop_crm.serve(pact) as http:
         order = await CrmClient(http).act(s.TOKEN, s.ORDER_ID, "deliver")
     assert order.state == "delivered"
+
+
+async def test_liveness(shop_crm: Contract) -> None:
+    pact = shop_crm.pact()
+    pact.upon_receiving("the Shop's readiness check of the CRM").with_request("GET", "/healthz").will_respond_with(200)
+    async with shop_crm.serve(pact) as http:
+        await CrmClient(http).ping()
