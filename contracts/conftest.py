@@ -1,7 +1,8 @@
 """The contracts suite: which pact files the provider tests verified in this run (for can-i-deploy).
 
 A provider test is a test under a `providers/` folder parametrised by a pact file (a `Path` to a `.json`
-parameter): HTTP and message verifications alike. Its outcome is recorded per test; `can_i_deploy` tests run after all of them.
+parameter): HTTP and message verifications alike. Its outcome is recorded per test; `can_i_deploy` tests run
+after all of them.
 """
 
 from __future__ import annotations

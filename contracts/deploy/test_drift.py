@@ -27,6 +27,13 @@ def comparable(pact: dict[str, Any]) -> dict[str, Any]:
     return {**pact, "metadata": metadata}
 
 
+def changed(fresh: dict[str, Any], committed: dict[str, Any]) -> list[str]:
+    """The descriptions of the interactions that differ (added, removed or changed)."""
+    now = {i["description"]: i for i in fresh.get("interactions", [])}
+    before = {i["description"]: i for i in committed.get("interactions", [])}
+    return sorted(d for d in now.keys() | before.keys() if now.get(d) != before.get(d))
+
+
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The pacts the consumer tests write now."""
@@ -47,4 +54,5 @@ def test_the_same_pact_files(regenerated: Path) -> None:
 def test_committed_pact_is_what_its_consumer_tests_generate(pact: Path, regenerated: Path) -> None:
     fresh = regenerated / pact.parent.name / pact.name
     assert fresh.is_file(), f"the consumer tests no longer write {pact.name}; run `{UPDATE}`"
-    assert comparable(read(fresh)) == comparable(read(pact)), f"{pact.name} drifted; run `{UPDATE}` and commit"
+    now, before = comparable(read(fresh)), comparable(read(pact))
+    assert now == before, f"{pact.name} drifted ({changed(now, before) or 'metadata'}); run `{UPDATE}` and commit"
