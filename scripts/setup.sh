@@ -15,6 +15,7 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   missing+=(postgresql)
 fi
 command -v make >/dev/null || missing+=(make)
+command -v iptables >/dev/null || missing+=(iptables)  # the chaos suite's broker partition
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
 
 if [ "${#missing[@]}" -gt 0 ]; then
