@@ -2,10 +2,11 @@
 
 Two directions, because a rolling deploy runs both releases at once:
 - backward: messages of the previous release (already in queues, or sent by its still-running producers) must
-  be accepted by this release's consumers: no new required field, no removed field (our models forbid unknown
-  fields), no retyped field, no removed enum value, no narrower bound or pattern;
-- forward: this release's messages must be accepted by the previous release's consumers, which forbid unknown
-  fields too: no new field, no new enum value, no wider bound, no new message type on their queues.
+  be accepted by this release's consumers: no new required field, no removed field where unknown fields are
+  refused, no retyped field, no removed enum value, no narrower bound or pattern;
+- forward: this release's messages must be accepted by the previous release's consumers: no removed required
+  field, no new field where they refuse unknown fields (release 0.1.0 did; since then the contracts ignore
+  them), no new enum value, no wider bound, no new message type on their queues.
 """
 
 from __future__ import annotations

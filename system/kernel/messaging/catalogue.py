@@ -12,7 +12,9 @@ from system.kernel.messaging.envelope import Envelope, UndecodableMessage, parse
 
 
 class Contract(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A tolerant reader: a field a newer producer added is ignored, so adding an optional field is compatible
+    # with the consumers of the release still running beside it (contracts/messages/compat.py checks the rest).
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class Material(StrEnum):

@@ -16,7 +16,7 @@ class UndecodableMessage(ValueError):
 class Envelope(BaseModel):
     """Metadata and payload of one message; `message_id` is the de-duplication key."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")  # tolerant reader, as the payloads (catalogue.py)
 
     message_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str
