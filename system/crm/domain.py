@@ -145,6 +145,7 @@ class Order:
     state_since: datetime = field(default_factory=_now)
     idempotency_key: str | None = None
     cancellation: Cancellation | None = None
+    production_seq: int = 0  # the last production event applied (ProductionEvent.sequence)
     timeline: list[TimelineEntry] = field(default_factory=list)  # entries added since loading
 
     def can_become(self, target: State) -> bool:

@@ -50,6 +50,8 @@ orders = Table(
     # A confirmed order's cancellation: requested, then accepted or refused by MES, with the reason.
     Column("cancellation_status", Text),
     Column("cancellation_reason", Text),
+    # The sequence number of the last production event applied: older ones are stale, newer ones wait.
+    Column("production_seq", Integer, nullable=False, server_default="0"),
 )
 
 # Idempotency-Key -> the order it placed, per account, until it expires (then the key may place a new order).

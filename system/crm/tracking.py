@@ -68,8 +68,28 @@ async def production_event(tx: UnitOfWork, envelope: Envelope, payload: Producti
     order = await _order(tx, payload.order_id)
     if order.state is State.CANCELLED:  # MES never works on an order it accepted to cancel: a real disagreement
         raise PermanentError(f"{envelope.type} for order {order.id}, which the CRM has cancelled")
+    if payload.sequence is not None and not _in_turn(order, payload.sequence, envelope):
+        return
     if await _applies(order, target, envelope):
+        order.production_seq = payload.sequence or order.production_seq
         await _move(tx, order, target, envelope, payload.note or envelope.type)
+
+
+def _in_turn(order: Order, sequence: int, envelope: Envelope) -> bool:
+    """True for the production event that follows the last one applied; False for one already superseded (two
+    replicas, or a retry, delivered it after a later one); RetryLater for one that overtook its predecessor.
+    Without sequence numbers, a reprint's second start could stand in for the first, and the first round's
+    events then arrived to an order that had moved on."""
+    if sequence <= order.production_seq:
+        IGNORED.labels(envelope.type).inc()
+        log.info(
+            "superseded production event ignored",
+            extra={"order_id": str(order.id), "message_id": str(envelope.message_id), "sequence": sequence},
+        )
+        return False
+    if sequence > order.production_seq + 1:
+        raise RetryLater(f"{envelope.type} #{sequence} for order {order.id} waits for #{order.production_seq + 1}")
+    return True
 
 
 async def cancellation_accepted(tx: UnitOfWork, envelope: Envelope, payload: CancellationAccepted) -> None:

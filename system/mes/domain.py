@@ -105,6 +105,12 @@ class ProductionJob:
             self.attempts += 1
         return event
 
+    def sequence(self, event: str) -> int:
+        """The place of `event`, just announced, in this job's history: start, complete, then qc-fail or ship
+        (three per round; a qc-fail has already counted the next round)."""
+        round_ = self.attempts - 1 if event == "production.qc_failed" else self.attempts
+        return 3 * (round_ - 1) + {"production.started": 1, "production.completed": 2}.get(event, 3)
+
 
 def quote(jobs: list[PricingJob]) -> tuple[Decimal, list[str]] | None:
     """(order total, failure reasons) once every job is settled; None while some are pending."""

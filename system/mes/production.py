@@ -57,7 +57,7 @@ async def act(principal: Principal, job_id: uuid.UUID, action: str, *, uow: UowF
         await tx.production.save(job)
         if event is not None:
             note = f"attempt {job.attempts}" if action in ("start", "qc-fail") else ""
-            payload = ProductionEvent(order_id=job.order_id, job_id=job.id, note=note)
+            payload = ProductionEvent(order_id=job.order_id, job_id=job.id, note=note, sequence=job.sequence(event))
             await tx.publish(Envelope.wrap(payload, type=event, producer=SOURCE, correlation_id=str(job.order_id)))
     ACTIONS_DONE.labels(action).inc()
     log.info("production job %s", action, extra={"order_id": str(job.order_id), "job_id": str(job.id)})

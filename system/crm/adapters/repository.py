@@ -188,6 +188,7 @@ def _order_values(o: Order) -> dict[str, Any]:
         "created_at": o.created_at,
         "updated_at": o.updated_at,
         "state_since": o.state_since,
+        "production_seq": o.production_seq,
     }
 
 
@@ -236,6 +237,7 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
         updated_at=r["updated_at"],
         state_since=r["state_since"],
         idempotency_key=r["idempotency_key"],
+        production_seq=r["production_seq"],
         cancellation=(
             Cancellation(CancellationStatus(r["cancellation_status"]), r["cancellation_reason"] or "")
             if r["cancellation_status"]

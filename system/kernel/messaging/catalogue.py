@@ -137,6 +137,10 @@ class ProductionEvent(Contract):
     order_id: uuid.UUID
     job_id: uuid.UUID
     note: str = ""
+    # The event's place in the job's history (start, complete, then qc-fail or ship: three per round), so a
+    # consumer applies them in order whatever order they arrive in, and knows a stale one when it sees it.
+    # Optional: messages of release 0.1.0 have none.
+    sequence: int | None = Field(default=None, ge=1)
 
 
 class Route(Contract):

@@ -60,3 +60,11 @@ def test_any_failed_line_fails_the_order_with_its_reason() -> None:
     failed = PricingJob(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), PricingState.FAILED, reason="mesh is not closed")
     _, reasons = quote([priced("10.00"), failed]) or (None, [])
     assert reasons == ["mesh is not closed"]
+
+
+def test_each_announced_production_event_gets_the_next_sequence_number_through_a_reprint() -> None:
+    job = ProductionJob(id=uuid.uuid4(), order_id=uuid.uuid4(), lines=[])
+    actions = ["start", "complete", "qc-fail", "start", "complete", "qc-fail", "start", "complete", "qc-pass", "ship"]
+    numbered = [(event, job.sequence(event)) for action in actions if (event := job.act(action)) is not None]
+    assert [n for _, n in numbered] == list(range(1, 10))
+    assert numbered[-1] == ("production.shipped", 9)
