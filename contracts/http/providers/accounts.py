@@ -1,8 +1,9 @@
 """A fresh customer account, created through the CRM's own unit of work and repository on the stack's database.
 
-Used where a pact replays a fixed value that the CRM remembers per account: an `Idempotency-Key` (kept 24 h)
-replayed for the same account would return the first order (200) instead of placing one (201). A new account
-per replay keeps every replay a first request, for this commit's pacts and for earlier releases' alike.
+Every customer state gets an account of its own. A pact replays fixed values the CRM remembers per account: an
+`Idempotency-Key` (kept 24 h) replayed for the same account would return the first order (200) instead of
+placing one (201); a new account keeps every replay a first request, for this commit's pacts and earlier
+releases' alike. And the demo customer's orders, which other suites use, do not grow with every run.
 """
 
 from __future__ import annotations

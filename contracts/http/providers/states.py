@@ -40,14 +40,15 @@ class World:
             client.close()
 
     def customer(self) -> dict[str, str]:
+        """A customer created for this state alone, signed in (see accounts.py)."""
+        return sign_in(self.crm, new_customer(self.crm_database_url, DEMO_PASSWORD).email)
+
+    def demo(self) -> dict[str, str]:
+        """The demo customer, signed in."""
         return sign_in(self.crm, CUSTOMER.email)
 
     def operator(self) -> dict[str, str]:
         return sign_in(self.crm, OPERATOR.email)
-
-    def new_customer(self) -> dict[str, str]:
-        """A customer created for this state alone (see accounts.py)."""
-        return sign_in(self.crm, new_customer(self.crm_database_url, DEMO_PASSWORD).email)
 
     def model(self, who: dict[str, str]) -> str:
         """Upload a 10 mm cube for `who` through the File Service; its file id."""
@@ -98,7 +99,7 @@ class World:
         return order_id
 
     def service_token(self, service: str, order_id: uuid.UUID | None = None) -> str:
-        """A service token as `service`'s own client issues it (kernel code), acting for the customer."""
+        """A service token as `service`'s own client issues it (kernel code), acting for the demo customer."""
         return issue_service_token(
             self.auth_secret, service=service, audience="files", acting_for=CUSTOMER.id, order_id=order_id
         )
@@ -114,8 +115,11 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
     def signed_in() -> dict[str, str]:
         return {"token": token_of(w.customer())}
 
+    def demo() -> dict[str, str]:
+        return {"token": token_of(w.demo())}
+
     def with_file() -> dict[str, str]:
-        who = w.new_customer()
+        who = w.customer()
         return {"token": token_of(who), "file_id": w.model(who)}
 
     def with_order() -> dict[str, str]:
@@ -136,14 +140,14 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
 
     def asked_by(service: str, exists: bool) -> Callable[[], dict[str, str]]:
         def state() -> dict[str, str]:
-            file_id = w.model(w.customer()) if exists else str(uuid.uuid4())
+            file_id = w.model(w.demo()) if exists else str(uuid.uuid4())
             order_id = uuid.uuid4() if service == "pricing" else None  # pricing asks for an order's file
             return {"file_id": file_id, "token": w.service_token(service, order_id)}
 
         return state
 
     return {
-        "the demo customer ada@example.com with password demo": signed_in,
+        "the demo customer ada@example.com with password demo": demo,
         "a customer signed in": signed_in,
         "a customer signed in with a stored model file": with_file,
         "a customer signed in with an order": with_order,
