@@ -29,10 +29,13 @@ class SqlRows(Generic[T]):
         found = await self.where(self.table.c.id == id_, for_update=for_update)
         return found[0] if found else None
 
-    async def where(self, *conditions: ColumnElement[bool], for_update: bool = False, limit: int = 500) -> list[T]:
+    async def where(
+        self, *conditions: ColumnElement[bool], for_update: bool = False, limit: int = 500, newest_first: bool = False
+    ) -> list[T]:
         query = select(self.table).where(*conditions).limit(limit)
         if "created_at" in self.table.c:
-            query = query.order_by(self.table.c.created_at)
+            created = self.table.c.created_at
+            query = query.order_by(created.desc() if newest_first else created)
         rows = await self.conn.execute(query.with_for_update() if for_update else query)
         return [self._entity(dict(r)) for r in rows.mappings()]
 
@@ -40,7 +43,11 @@ class SqlRows(Generic[T]):
         return await self.where(self.table.c.order_id == order_id, for_update=for_update)
 
     async def in_state(self, state: str | None) -> list[T]:
-        return await self.where(*([self.table.c.state == state] if state else []))
+        """One state's jobs oldest first (a work queue); without a state, the newest first: after months of
+        shipped jobs, the oldest 500 would hide every new one."""
+        if state:
+            return await self.where(self.table.c.state == state)
+        return await self.where(newest_first=True)
 
     async def add(self, *entities: T) -> None:
         await self.conn.execute(insert(self.table), [self._values(e) for e in entities])

@@ -53,8 +53,8 @@ def production_job(mes_api: httpx.Client, operator: Headers) -> Callable[[str], 
 
     def _job(order_id: str) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
-            jobs = mes_api.get("/production-jobs", headers=operator).json()["items"]
-            return next((j for j in jobs if j["order_id"] == order_id), None)
+            view = mes_api.get(f"/orders/{order_id}", headers=operator)
+            return view.json()["job"] if view.status_code == 200 else None
 
         return dict(wait_for(find, within=30, what=f"a production job for {order_id}"))
 

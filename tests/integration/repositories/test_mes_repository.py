@@ -53,6 +53,20 @@ async def test_saving_changes_a_row_and_states_are_queryable(mes_uow: UowFactory
     assert saved is not None and (saved.unit_price, saved.warnings) == (Decimal("3.10"), ["thin wall"])
 
 
+async def test_every_job_is_listed_newest_first_and_one_state_oldest_first(mes_uow: UowFactory) -> None:
+    jobs = []
+    for _ in range(2):
+        order, _ = await stored(mes_uow)
+        jobs.append(ProductionJob(uuid.uuid4(), order.id, order.lines))
+        async with mes_uow() as tx:
+            await tx.production.add(jobs[-1])
+    async with mes_uow() as tx:
+        everything = [j.id for j in await tx.production.in_state(None) if j.id in {x.id for x in jobs}]
+        queued = [j.id for j in await tx.production.in_state(JobState.QUEUED.value) if j.id in {x.id for x in jobs}]
+    assert everything == [jobs[1].id, jobs[0].id]  # the newest shows even after months of older jobs
+    assert queued == [jobs[0].id, jobs[1].id]  # a work queue: oldest first
+
+
 async def test_a_duplicate_id_and_a_rolled_back_transaction_leave_nothing_new(mes_uow: UowFactory) -> None:
     order, _ = await stored(mes_uow)
     with pytest.raises(Exception):  # noqa: B017 - the fake raises KeyError, PostgreSQL an IntegrityError

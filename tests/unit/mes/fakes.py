@@ -50,7 +50,9 @@ class TxRows(Generic[T]):
         return await self._lock(found) if for_update else copy.deepcopy(found)
 
     async def in_state(self, state: str | None) -> list[T]:
-        return [copy.deepcopy(r) for r in self._rows().values() if state is None or getattr(r, "state", None) == state]
+        """As the SQL repository: one state oldest first, all states newest first."""
+        found = [copy.deepcopy(r) for r in self._rows().values() if state is None or getattr(r, "state", None) == state]
+        return sorted(found, key=lambda r: getattr(r, "created_at", 0), reverse=state is None)
 
     async def add(self, *entities: T) -> None:
         for e in entities:
