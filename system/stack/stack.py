@@ -107,9 +107,9 @@ def running_stack(settings: StackSettings | None = None, progress: Callable[[str
     """The stack, started if it is not healthy and then stopped again; a stack that was up is left up."""
     stack = Stack(settings or StackSettings())
     started_here = not stack.status().healthy
-    if started_here:
-        stack.up(progress=progress)
     try:
+        if started_here:
+            stack.up(progress=progress)  # a start that fails half-way is stopped too, leaving nothing running
         yield stack
     finally:
         if started_here:

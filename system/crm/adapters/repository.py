@@ -41,12 +41,11 @@ class SqlAccounts:
         return (_account(row), row["password_hash"]) if row else None
 
     async def upsert(self, account: Account, password_hash: str) -> None:
+        """Insert or update in one statement: replicas seeding the same accounts at start-up raced a
+        check-then-insert, and the loser failed to start (a unique violation)."""
         values = {**_account_values(account), "password_hash": password_hash}
-        existing = await self.get(account.id)
-        if existing is None:
-            await self.conn.execute(insert(accounts).values(id=account.id, **values))
-        else:
-            await self.conn.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+        statement = pg_insert(accounts).values(id=account.id, **values)
+        await self.conn.execute(statement.on_conflict_do_update(index_elements=[accounts.c.id], set_=values))
 
 
 def _account_values(a: Account) -> dict[str, Any]:
