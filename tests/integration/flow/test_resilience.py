@@ -31,13 +31,17 @@ def outbox_rows(stack: Stack, database: str, order_ids: list[str]) -> list[dict[
     return list(json.loads(stack.postgres.psql(sql, database=database) or "[]"))
 
 
-def duplicates(api: httpx.Client) -> Counter[str]:
-    """messages_consumed_total{outcome="duplicate"} per message type, from a service's /metrics."""
+def duplicates(stack: Stack, name: str) -> Counter[str]:
+    """messages_consumed_total{outcome="duplicate"} per message type, summed over every replica of a service
+    (each replica counts its own: through HAProxy, /metrics would answer from one replica or the other)."""
+    service = next(s for s in stack.services if s.name == name)
     counts: Counter[str] = Counter()
-    for family in text_string_to_metric_families(api.get("/metrics").text):
-        for sample in family.samples:
-            if sample.name == "messages_consumed_total" and sample.labels.get("outcome") == "duplicate":
-                counts[sample.labels["type"]] += int(sample.value)
+    for r in range(len(service.replicas)):
+        url = f"http://127.0.0.1:{service.spec.replica_port(stack.settings, r)}/metrics"
+        for family in text_string_to_metric_families(httpx.get(url, timeout=10).text):
+            for sample in family.samples:
+                if sample.name == "messages_consumed_total" and sample.labels.get("outcome") == "duplicate":
+                    counts[sample.labels["type"]] += int(sample.value)
     return counts
 
 
@@ -92,13 +96,13 @@ def test_every_message_delivered_twice_has_no_second_effect(
             "production.shipped"} <= set(sent)  # fmt: skip
     # Re-requested jobs make the workers publish their results again, under the same message ids.
     sent.update({"pricing.completed": sent["pricing.requested"] - 1, "pricing.failed": 1})
-    seen_before = duplicates(crm_api) + duplicates(mes_api)
+    seen_before = duplicates(stack, "crm") + duplicates(stack, "mes")
     # In a thread of its own: another plugin (Playwright's sync API) may own this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, republish(stack.settings.amqp_url, rows)).result()
 
     def all_absorbed() -> bool:
-        seen = duplicates(crm_api) + duplicates(mes_api)
+        seen = duplicates(stack, "crm") + duplicates(stack, "mes")
         return all(seen[t] - seen_before[t] >= n for t, n in sent.items() if t != "pricing.requested")
 
     wait_for(all_absorbed, within=60, what=f"every duplicate to reach its consumer: {dict(sent)}")
