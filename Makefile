@@ -17,11 +17,12 @@ down:
 status: setup
 	$(PY) -m system.stack status
 
-# Unit tests, lint and types, then the integration tests, the browser tests (e2e) and the contracts (Pact
-# consumer tests, provider verification, can-i-deploy, drift; contracts/fuzz is the API fuzzing); all but the unit
-# tests start the stack if it is not up and stop it again afterwards (a stack that was already up is left running).
+# Unit tests, lint and types, then the integration tests, the contracts (Pact consumer tests, provider
+# verification, can-i-deploy, drift; contracts/fuzz is the API fuzzing) and the browser tests (e2e, last: Playwright's
+# sync API keeps an event loop running in the main thread, and asyncio tests after it cannot start theirs); all but
+# the unit tests start the stack if it is not up and stop it again afterwards (a stack already up is left running).
 test: setup lint
-	$(PYTEST) tests e2e contracts
+	$(PYTEST) tests contracts e2e
 
 test-unit: setup
 	$(PYTEST) tests/unit
