@@ -16,6 +16,9 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
 fi
 command -v make >/dev/null || missing+=(make)
 command -v iptables >/dev/null || missing+=(iptables)  # the chaos suite's broker partition
+# Monitoring (not the distribution's services: the stack runs its own on 19090/19093).
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -9,6 +9,7 @@ from importlib import resources
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 NAMING = {
@@ -26,8 +27,13 @@ def new_metadata() -> MetaData:
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """An asyncpg engine that checks connections before use, so a restarted PostgreSQL is survived."""
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+    """An asyncpg engine that checks connections before use, so a restarted PostgreSQL is survived; traced (DB
+    spans) when `setup_tracing` ran first with an exporter."""
+    # Looked up on the module at call time: the SQLAlchemy instrumentor wraps `sqlalchemy.ext.asyncio`'s function,
+    # and the name imported above was bound before it did.
+    return sa_asyncio.create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
 
 
 def database_check(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:

@@ -25,8 +25,10 @@ def create_service_app(
     version: str = "0.1.0",
     checks: Mapping[str, ReadinessCheck] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    traced: bool = True,
 ) -> FastAPI:
-    """A FastAPI app with /healthz, /readyz (running `checks`), /metrics and problem+json errors."""
+    """A FastAPI app with /healthz, /readyz (running `checks`), /metrics, problem+json errors and, if `traced`,
+    a server span per request."""
     app = FastAPI(title=f"{name} API", version=version, lifespan=lifespan)
     install_problem_handlers(app)
     document_problems(app)
@@ -58,8 +60,11 @@ def create_service_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RedMetrics, service=name)
-    # One server span per request is the trace we need; the per-message receive/send spans only cost CPU.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
+    if traced:  # the trace sink is not: tracing it would feed its own exports back to it
+        # One server span per request is the trace we need; the per-message receive/send spans only cost CPU.
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+        )
     return app
 
 

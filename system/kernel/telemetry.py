@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
+from importlib import metadata
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased
 from pythonjsonlogger.json import JsonFormatter
 
+from system.kernel.instrumentation import EntryPointsOnly, instrument_libraries
+
+PACKAGE = "order-system"  # the distribution whose version the spans carry
+REPLICA_ENV = "SERVICE_INSTANCE"
 _configured = False
 
 
@@ -46,14 +54,18 @@ def setup_logging(service: str, level: str = "INFO", json_logs: bool = True) -> 
 
 
 def setup_tracing(
-    service: str, otlp_endpoint: str | None = None, exporter: SpanExporter | None = None
+    service: str, otlp_endpoint: str | None = None, exporter: SpanExporter | None = None, *, worker: int | None = None
 ) -> TracerProvider:
-    """Install a tracer provider once per process; export over OTLP/HTTP only when an endpoint is set."""
+    """Install a tracer provider once per process; export over OTLP/HTTP only when an endpoint is set.
+
+    With an exporter, HTTP client, SQL and S3 calls get client spans too; without one nobody would see them,
+    and every query would pay for them. `worker` numbers the processes of a pool (pricing).
+    """
     global _configured
     provider = trace.get_tracer_provider()
     if _configured and isinstance(provider, TracerProvider):
         return provider
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider = TracerProvider(resource=service_resource(service, worker), sampler=ParentBased(EntryPointsOnly()))
     if exporter is None and otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -61,14 +73,26 @@ def setup_tracing(
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    _instrument_aio_pika()
+    instrument_libraries(clients=exporter is not None)
     _configured = True
     return provider
 
 
-def _instrument_aio_pika() -> None:
-    from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
+def service_resource(service: str, worker: int | None = None) -> Resource:
+    """Who emits the spans: service name, the order-system version, and which replica (process) of the service."""
+    return Resource.create(
+        {SERVICE_NAME: service, SERVICE_VERSION: _version(), SERVICE_INSTANCE_ID: replica_id(worker)}
+    )
 
-    instrumentor = AioPikaInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument()
+
+def replica_id(worker: int | None = None) -> str:
+    """$SERVICE_INSTANCE (the stack names each replica), else host:pid; a pool's worker adds its number."""
+    replica = os.environ.get(REPLICA_ENV) or f"{socket.gethostname()}:{os.getpid()}"
+    return replica if worker is None else f"{replica}/worker-{worker}"
+
+
+def _version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:  # running from a tree that was never installed
+        return "0+unknown"

@@ -36,7 +36,7 @@ MAX_START_DELAY = 10.0
 async def run_worker(settings: PricingSettings, index: int = 0, *, stop: asyncio.Event | None = None) -> None:
     """Run one worker (its own connections, prefetch 1) until SIGTERM/SIGINT or `stop` is set."""
     setup_logging(SERVICE, settings.log_level, settings.log_json)
-    setup_tracing(SERVICE, settings.otlp_endpoint)
+    setup_tracing(SERVICE, settings.otlp_endpoint, worker=index)
     if settings.metrics_port is not None:
         start_http_server(settings.metrics_port + index)
     stop = stop if stop is not None else asyncio.Event()

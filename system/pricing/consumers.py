@@ -24,7 +24,7 @@ from system.kernel.messaging.catalogue import (
     PricingRequested,
     route,
 )
-from system.kernel.messaging.consumer import Handler
+from system.kernel.messaging.consumer import Handler, message_span_context
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.publisher import MessagePublisher
 from system.pricing.ports import Progress
@@ -80,7 +80,10 @@ async def on_pricing_requested(
             log.warning("progress not published", extra={**ids, "error": repr(exc)})
 
     started = time.perf_counter()
-    with tracer.start_as_current_span("pricing.job", attributes=attributes) as span:
+    # A long job started from a queued message: it stays in the order's trace (under the consumer's span) and
+    # links to the message it came from, as OTel's messaging conventions ask.
+    links = [trace.Link(origin)] if (origin := message_span_context()) else []
+    with tracer.start_as_current_span("pricing.job", attributes=attributes, links=links) as span:
         try:
             outcome = await price(request, progress)
             kind = "completed" if isinstance(outcome, PricingCompleted) else "failed"

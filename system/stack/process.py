@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import time
@@ -131,18 +132,26 @@ class ManagedProcess:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with self.logfile.open("ab") as log:
-            proc = subprocess.Popen(
-                self.argv,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, **self.env},
-                cwd=self.cwd,
-                start_new_session=True,
-                user=self.user,
-            )
-        self.pidfile.write_text(str(proc.pid))
+        self.logfile.touch()
+        if self.user:
+            shutil.chown(self.logfile, self.user)
+        # Started through a shell that backgrounds it and exits, so the process is not our child: whoever
+        # kills it later (a test, the chaos suite, another process than the one that started the stack), init
+        # reaps it. As our child it would stay a zombie until we exited, and a server whose old pid is still
+        # taken (PostgreSQL's postmaster.pid) could not be restarted.
+        script = 'log=$1; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!'
+        launcher = subprocess.run(
+            ["/bin/sh", "-c", script, "sh", str(self.logfile), *self.argv],
+            env={**os.environ, **self.env},
+            cwd=self.cwd,
+            start_new_session=True,
+            user=self.user,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        self.pidfile.write_text(launcher.stdout.strip())
 
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM the process group, SIGKILL it after `timeout`; remove the pid file."""

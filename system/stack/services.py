@@ -15,6 +15,20 @@ from system.stack.settings import StackSettings
 EnvFactory = Callable[[StackSettings], dict[str, str]]
 
 
+def _traced(prefix: str, env: EnvFactory) -> EnvFactory:
+    """`env` plus the OTLP endpoint of the stack's trace sink, exported in batches every 200 ms."""
+
+    def with_tracing(s: StackSettings) -> dict[str, str]:
+        # A short batch delay: a test (or an operator) finds an order's trace within a second, not five.
+        return {**env(s), f"{prefix}_OTLP_ENDPOINT": s.otlp_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+
+    return with_tracing
+
+
+def _tracesink_env(s: StackSettings) -> dict[str, str]:
+    return {}
+
+
 def _files_env(s: StackSettings) -> dict[str, str]:
     return {
         "FILES_DATABASE_URL": s.database_url("files"),
@@ -104,13 +118,23 @@ class ServiceSpec:
 
 
 SERVICES: list[ServiceSpec] = [
+    # First, so every service that starts after it has somewhere to send its spans. One replica only: it keeps
+    # the spans in memory, so replicas would each hold part of a trace.
+    ServiceSpec(
+        name="tracesink",
+        app="system.tracesink.app:create_app",
+        database=None,
+        port_field="tracesink_port",
+        index=5,
+        env=_tracesink_env,
+    ),
     ServiceSpec(
         name="files",
         app="system.files.app:create_app",
         database="files",
         port_field="files_port",
         index=0,
-        env=_files_env,
+        env=_traced("FILES", _files_env),
         migrations="system.files.migrations",
     ),
     ServiceSpec(
@@ -119,7 +143,7 @@ SERVICES: list[ServiceSpec] = [
         database="crm",
         port_field="crm_port",
         index=1,
-        env=_crm_env,
+        env=_traced("CRM", _crm_env),
         migrations="system.crm.migrations",
         default_replicas=2,  # horizontally scaled: any replica may die (the chaos suite kills one)
     ),
@@ -129,7 +153,7 @@ SERVICES: list[ServiceSpec] = [
         database="mes",
         port_field="mes_port",
         index=2,
-        env=_mes_env,
+        env=_traced("MES", _mes_env),
         migrations="system.mes.migrations",
         default_replicas=2,
     ),
@@ -139,7 +163,7 @@ SERVICES: list[ServiceSpec] = [
         database=None,
         port_field=None,
         index=3,
-        env=_pricing_env,
+        env=_traced("PRICING", _pricing_env),
         command=("-m", "system.pricing", "--concurrency", "1"),
         port_env="PRICING_METRICS_PORT",
         default_replicas=2,
@@ -151,7 +175,7 @@ SERVICES: list[ServiceSpec] = [
         database=None,
         port_field="shop_port",
         index=4,
-        env=_shop_env,
+        env=_traced("SHOP", _shop_env),
     ),
 ]
 

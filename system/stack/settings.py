@@ -46,7 +46,16 @@ class StackSettings(BaseSettings):
     crm_port: int = 8020
     mes_port: int = 8030
     shop_port: int = 8000
+    # The local trace backend (system/tracesink, ADR 009): every service exports OTLP/HTTP to it.
+    tracesink_port: int = 14318
     service_base_port: int = 18000
+
+    # Monitoring: Prometheus scrapes (and evaluates the alert rules) every scrape_interval_s; Alertmanager
+    # notifies the webhooks of system/deploy/alertmanager/alertmanager.yml (127.0.0.1:19097 locally).
+    # Not 9090/9093: a machine with Debian's prometheus service running keeps those.
+    prometheus_port: int = 19090
+    alertmanager_port: int = 19093
+    scrape_interval_s: int = 5
     # Shared by the services to sign and check bearer tokens; a fixed value is fine for a local stack only.
     auth_secret: str = "local-stack-secret-change-me-0123456789"
     shop_session_secret: str = "local-stack-shop-session-secret-0123456789"
@@ -73,6 +82,10 @@ class StackSettings(BaseSettings):
 
     def node_mgmt_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.rabbit_mgmt_base_port + index}"
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return self.url(self.tracesink_port)
 
     def database_url(self, database: str) -> str:
         return f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}@127.0.0.1:{self.pg_port}/{database}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from system.stack.ceph import CephS3
 from system.stack.haproxy import HAProxy
 from system.stack.migrate import migrate_service
+from system.stack.monitoring import Alertmanager, Prometheus
 from system.stack.postgres import Postgres
 from system.stack.process import read_pid, stop_group
 from system.stack.rabbitmq import RabbitCluster
@@ -45,6 +46,8 @@ class Stack:
         self.services = [
             ServiceReplicas(self.settings, s, self.replicas.get(s.name, s.default_replicas)) for s in SERVICES
         ]
+        self.alertmanager = Alertmanager(self.settings)
+        self.prometheus = Prometheus(self.settings, SERVICES, self.replicas)
 
     @property
     def _replicas_file(self):  # type: ignore[no-untyped-def]
@@ -75,10 +78,16 @@ class Stack:
             svc.up()
             svc.wait_frontend()
             progress(f"{svc.name} up ({len(svc.replicas)} replica(s))")
+        # Last, so the first scrape finds every target (and no alert fires about a replica still starting).
+        self.alertmanager.up()
+        self.prometheus.up()
+        progress("prometheus and alertmanager up")
         return time.monotonic() - started
 
     def down(self, progress: Callable[[str], None] = print) -> None:
-        """Stop everything, services first; then sweep any process still recorded under run/."""
+        """Stop everything, monitoring and services first; then sweep any process still recorded under run/."""
+        self.prometheus.down()
+        self.alertmanager.down()
         for svc in self.services:
             svc.down()
         self.haproxy.down()
@@ -99,6 +108,8 @@ class Stack:
         rows.append(("haproxy", *self.haproxy.health()))
         for svc in self.services:
             rows += svc.health()
+        rows.append(("prometheus", *self.prometheus.health()))
+        rows.append(("alertmanager", *self.alertmanager.health()))
         return Status(rows)
 
 

@@ -56,6 +56,9 @@ TABLE: tuple[Row, ...] = (
     Row("tests/*/load/*", "release gate", "load suite"),  # the suites' own machinery; their results label
     Row("tests/*/chaos/*", "release gate", "chaos suite"),  # themselves through the AllureWriter
     Row("tests/*/stack/*", "platform", "local stack"),
+    Row("tests/*/tracesink/*", "platform", "tracing", "trace sink {module}"),
+    Row("tests/*/deploy/*", "platform", "observability", "{area} {module}"),
+    Row("tests/*/kernel/test_telemetry.py", "platform", "tracing", "{module}"),
     # Cancellation: the CRM asks, MES decides, both must end up agreeing.
     Row("tests/integration/flow/test_cancel_race.py", "ordering", "cancellation", "a cancel racing production"),
     Row("tests/unit/test_agreement.py", "ordering", "cancellation", "CRM and MES agree"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import pytest
 from sqlalchemy import Column, Integer, Table, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,6 +23,8 @@ from system.kernel.messaging.outbox import OutboxRelay, add_to_outbox
 from system.kernel.messaging.publisher import Publisher
 from system.kernel.messaging.tables import inbox_table, outbox_table
 from system.kernel.messaging.topology import QueueSpec
+from system.stack.stack import Stack
+from tests.plugins.stack import scratch_database
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
@@ -156,3 +159,14 @@ async def delete_topology(url: str, spec: QueueSpec) -> None:
             await channel.exchange_delete(exchange)
     finally:
         await connection.close()
+
+
+@pytest.fixture
+async def rig(stack: Stack, unique: str) -> AsyncIterator[Rig]:
+    """A fresh database (outbox, inbox, effects) and queue names for one messaging test."""
+    async with scratch_database(stack, f"msg_{unique}", metadata) as engine:
+        rig = Rig(engine=engine, url=stack.settings.amqp_url, name=unique)
+        try:
+            yield rig
+        finally:
+            await rig.close()

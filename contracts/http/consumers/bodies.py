@@ -61,6 +61,19 @@ def order(state: str | None = None, *, priced: bool = False) -> dict[str, Any]:
     return shape
 
 
+def stuck_order() -> dict[str, Any]:
+    """A stuck order as the operator console reads it: which order, in which state, since when."""
+    # Plus what `system.shop.schema.Order` requires. The list holds every customer's stuck orders, in any state.
+    return {
+        "id": s.uuid(s.ORDER_ID),
+        "customer_id": s.uuid(s.ACCOUNT_ID),
+        "state": match.str("quoted"),
+        "created_at": s.time(),
+        "updated_at": s.time(),
+        "state_since": s.time(),
+    }
+
+
 def timeline_entry() -> dict[str, Any]:
     """One timeline entry (`TimelineEntry`): its state, source and time (ids and note are nullable)."""
     return {"state": match.str("pricing"), "source": match.str("crm"), "at": s.time()}

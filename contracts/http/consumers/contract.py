@@ -25,10 +25,13 @@ class Contract:
         return Pact(self.consumer, self.provider).with_specification("V4")
 
     @asynccontextmanager
-    async def serve(self, pact: Pact) -> AsyncIterator[httpx.AsyncClient]:
-        """An HTTP client bound to the mock server; the interaction is written only if it was matched exactly."""
+    async def serve(
+        self, pact: Pact, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client bound to the mock server (and to `mounts` for other hosts, e.g. the object store);
+        the interactions are written only if they were matched exactly."""
         with pact.serve(raises=True) as server:
-            async with httpx.AsyncClient(base_url=str(server.url), timeout=10) as http:
+            async with httpx.AsyncClient(base_url=str(server.url), timeout=10, mounts=mounts) as http:
                 yield http
         # Merged into the pair's file (overwrite=False): every test of the pair adds its interaction.
         pact.write_file(self.folder, overwrite=False)

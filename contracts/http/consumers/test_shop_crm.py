@@ -1,6 +1,8 @@
-"""Shop -> CRM: what the Shop's `CrmClient` sends and reads (sign-in, the account, orders and their actions)."""
+"""Shop -> CRM: what the Shop's `CrmClient` sends and reads (sign-in, account, orders, actions, stuck orders)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from pact import match
 
@@ -157,6 +159,22 @@ async def test_record_a_delivery(shop_crm: Contract) -> None:
     async with shop_crm.serve(pact) as http:
         order = await CrmClient(http).act(s.TOKEN, s.ORDER_ID, "deliver")
     assert order.state == "delivered"
+
+
+async def test_the_stuck_orders(shop_crm: Contract) -> None:
+    pact = shop_crm.pact()
+    (
+        pact.upon_receiving("an operator's request for the orders stuck in their state")
+        .given("an operator signed in and an order stuck in quoted")
+        .with_request("GET", "/orders/stuck")
+        .with_header("Authorization", s.bearer())
+        .will_respond_with(200)
+        # min=1: without it an empty list matches, and the verification would check no stuck order's shape.
+        .with_body({"items": match.each_like(bodies.stuck_order(), min=1)}, JSON)
+    )
+    async with shop_crm.serve(pact) as http:
+        stuck = await CrmClient(http).stuck(s.TOKEN)
+    assert [(o.id, o.state_since) for o in stuck] == [(s.ORDER_ID, datetime.fromisoformat(s.WHEN))]
 
 
 async def test_liveness(shop_crm: Contract) -> None:

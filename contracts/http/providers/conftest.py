@@ -45,8 +45,14 @@ def provider_states(providers: dict[str, str], request: pytest.FixtureRequest) -
             raise LookupError(f"no provider state {name!r} in contracts/http/providers/states.py")
         return handlers[name]()
 
+    def tear_down(name: str) -> None:
+        world.tear_down()  # what the states set up since the last teardown, whichever state is named
+
     try:
-        with serving(handle) as server:
+        with serving(handle, tear_down) as server:
             yield server
     finally:
-        world.close()
+        try:
+            world.tear_down()  # a verification that stopped before its teardowns
+        finally:
+            world.close()

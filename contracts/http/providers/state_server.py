@@ -15,18 +15,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 StateHandler = Callable[[str], dict[str, str]]  # state name -> the values it provides
+TearDown = Callable[[str], None]  # state name -> nothing; called after the interaction was replayed
 
 
-def _handler_class(handle: StateHandler, failures: list[str]) -> type[BaseHTTPRequestHandler]:
+def _no_tear_down(state: str) -> None:
+    pass
+
+
+def _handler_class(handle: StateHandler, tear_down: TearDown, failures: list[str]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             request: dict[str, Any] = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or "{}")
-            if request.get("action") == "teardown":
-                return self._answer(200, {})
+            state, action = str(request.get("state", "")), str(request.get("action", "setup"))
+            teardown = action == "teardown"
             try:
-                values = handle(str(request.get("state", "")))
+                if teardown:
+                    tear_down(state)
+                    return self._answer(200, {})
+                values = handle(state)
             except Exception as exc:  # the verifier only sees a status: keep the reason for the test's message
-                failures.append(f"provider state {request.get('state')!r}: {type(exc).__name__}: {exc}")
+                failures.append(f"provider state {state!r} ({action}): {type(exc).__name__}: {exc}")
                 return self._answer(500, {"error": str(exc)})
             return self._answer(200, values)
 
@@ -53,10 +61,10 @@ class StateServer:
 
 
 @contextmanager
-def serving(handle: StateHandler) -> Iterator[StateServer]:
-    """Serve `handle` on a free local port for the duration of the block."""
+def serving(handle: StateHandler, tear_down: TearDown = _no_tear_down) -> Iterator[StateServer]:
+    """Serve `handle` (set-up) and `tear_down` on a free local port for the duration of the block."""
     failures: list[str] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(handle, failures))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(handle, tear_down, failures))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 
 from contracts.http.providers.accounts import new_customer
+from contracts.http.providers.overstay import overstay
+from system.crm.domain import State
 from system.crm.seed import DEMO_ACCOUNTS
 from system.kernel.auth import issue_service_token
 from tests.fixtures import meshes
@@ -33,6 +35,12 @@ class World:
         self.crm, self.files, self.mes = (httpx.Client(base_url=urls[n], timeout=30) for n in ("crm", "files", "mes"))
         self.auth_secret = auth_secret
         self.crm_database_url = crm_database_url
+        self.cleanups: list[Callable[[], None]] = []
+
+    def tear_down(self) -> None:
+        """Undo what the last states left that other suites on this stack would notice (newest first)."""
+        while self.cleanups:
+            self.cleanups.pop()()
 
     def close(self) -> None:
         """Close the connection pools."""
@@ -50,13 +58,25 @@ class World:
     def operator(self) -> dict[str, str]:
         return sign_in(self.crm, OPERATOR.email)
 
+    @staticmethod
+    def cube() -> bytes:
+        """A 10 mm cube, binary STL."""
+        with tempfile.TemporaryDirectory() as folder:
+            return meshes.write_cube_binary(Path(folder) / "cube.stl", 10.0).read_bytes()
+
     def model(self, who: dict[str, str]) -> str:
         """Upload a 10 mm cube for `who` through the File Service; its file id."""
-        with tempfile.TemporaryDirectory() as folder:
-            data = meshes.write_cube_binary(Path(folder) / "cube.stl", 10.0).read_bytes()
-        response = upload(self.files, data, "cube.stl", who=who)
+        response = upload(self.files, self.cube(), "cube.stl", who=who)
         assert response.status_code in (200, 201), response.text
         return str(response.json()["id"])
+
+    def bytes_put(self, who: dict[str, str]) -> str:
+        """Start an upload for `who` and PUT a cube's bytes to its presigned URL, as a client does; the upload id."""
+        data = self.cube()
+        started = self.files.post("/files/uploads", json={"filename": "cube.stl", "size": len(data)}, headers=who)
+        assert started.status_code == 201, started.text
+        httpx.put(started.json()["url"], content=data, timeout=60).raise_for_status()
+        return str(started.json()["upload_id"])
 
     def order(self, who: dict[str, str]) -> dict[str, Any]:
         """Place an order for a fresh upload of `who`'s."""
@@ -98,6 +118,17 @@ class World:
         self.order_in(order_id, "shipped", who)
         return order_id
 
+    def stuck(self, order_id: str, state: str, who: dict[str, str]) -> None:
+        """Make `who`'s order, in `state`, stuck there; cancelled again at teardown."""
+        overstay(self.crm_database_url, uuid.UUID(order_id), State(state))
+
+        def cancel() -> None:
+            # A stuck order stays stuck and fires the StuckOrders alert on this stack: end it as its customer would.
+            body = {"reason": "provider state torn down"}
+            self.crm.post(f"/orders/{order_id}/cancel", json=body, headers=who).raise_for_status()
+
+        self.cleanups.append(cancel)
+
     def service_token(self, service: str, order_id: uuid.UUID | None = None) -> str:
         """A service token as `service`'s own client issues it (kernel code), acting for the demo customer."""
         return issue_service_token(
@@ -117,6 +148,10 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
 
     def demo() -> dict[str, str]:
         return {"token": token_of(w.demo())}
+
+    def bytes_put() -> dict[str, str]:
+        who = w.customer()
+        return {"token": token_of(who), "upload_id": w.bytes_put(who)}
 
     def with_file() -> dict[str, str]:
         who = w.customer()
@@ -138,6 +173,12 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
         operator = w.operator()
         return {"token": token_of(operator), "job_id": w.queued_job(w.customer(), operator)[1]}
 
+    def stuck_quoted() -> dict[str, str]:
+        operator, who = w.operator(), w.customer()
+        order_id = w.quoted(who)
+        w.stuck(order_id, "quoted", who)
+        return {"token": token_of(operator), "order_id": order_id}
+
     def asked_by(service: str, exists: bool) -> Callable[[], dict[str, str]]:
         def state() -> dict[str, str]:
             file_id = w.model(w.demo()) if exists else str(uuid.uuid4())
@@ -150,10 +191,12 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
         "the demo customer ada@example.com with password demo": demo,
         "a customer signed in": signed_in,
         "a customer signed in with a stored model file": with_file,
+        "a customer signed in who has put the bytes of a started upload": bytes_put,
         "a customer signed in with an order": with_order,
         "a customer's quoted order": quoted,
         "an operator signed in and a shipped order": shipped,
         "an operator signed in and a production job waiting to start": queued,
+        "an operator signed in and an order stuck in quoted": stuck_quoted,
         "a customer's stored model file, asked for by the CRM acting for that customer": asked_by("crm", True),
         "no such file for the customer, asked for by the CRM acting for that customer": asked_by("crm", False),
         "a customer's stored model file, asked for by pricing acting for that customer": asked_by("pricing", True),

@@ -9,15 +9,17 @@ so one bad message decides only its own fate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
-from opentelemetry import propagate, trace
+from opentelemetry import context, propagate, trace
+from opentelemetry.trace import SpanContext
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel
 
@@ -39,6 +41,7 @@ Item = tuple[AbstractIncomingMessage, Envelope, BaseModel]
 
 ATTEMPT_HEADER = "x-attempt"
 REASON_HEADER = "x-death-reason"
+_MESSAGE_SPAN = context.create_key("message-span-context")
 
 
 class PermanentError(Exception):
@@ -172,12 +175,13 @@ class Consumer:
             await self._done(message, envelope, "processed" if fresh else "duplicate")
 
     async def _call(self, conn: Any, message: AbstractIncomingMessage, envelope: Envelope, payload: Any) -> None:
-        parent = propagate.extract(headers_of(message))
-        with tracer.start_as_current_span(
-            f"{self.spec.name} process",
-            context=parent,
-            kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.message.id": str(envelope.message_id), "order.id": envelope.correlation_id},
+        with (
+            in_trace_of(message),
+            tracer.start_as_current_span(
+                f"{self.spec.name} process",
+                kind=trace.SpanKind.CONSUMER,
+                attributes={"messaging.message.id": str(envelope.message_id), "order.id": envelope.correlation_id},
+            ),
         ):
             await self.handlers[envelope.type](conn, envelope, payload)
 
@@ -225,14 +229,17 @@ class Consumer:
         """Copy the message to `queue` with confirms, then ack the original (at-least-once)."""
         headers = {**headers_of(message), **extra}
         try:
-            await self.publisher.publish(
-                "",
-                queue,
-                message.body,
-                message_id=message.message_id or "",
-                message_type=message.type or "",
-                headers=headers,
-            )
+            # In the message's own trace: the instrumented publish would otherwise start a new trace and put
+            # its id on the copy, and a retried message would leave its order's trace.
+            with in_trace_of(message):
+                await self.publisher.publish(
+                    "",
+                    queue,
+                    message.body,
+                    message_id=message.message_id or "",
+                    message_type=message.type or "",
+                    headers=headers,
+                )
         except Exception:
             log.exception("could not forward to %s; leaving the message to be redelivered", queue)
             await _settle(message.nack(requeue=True))
@@ -243,6 +250,26 @@ class Consumer:
 def headers_of(message: AbstractIncomingMessage) -> dict[str, Any]:
     """The AMQP headers as a plain dict (aio-pika types them as a FieldTable)."""
     return dict(message.headers or {})
+
+
+@contextlib.contextmanager
+def in_trace_of(message: AbstractIncomingMessage) -> Iterator[None]:
+    """Make the trace context the message carries current (a new trace if it carries none), and its producer's
+    span context available to handlers through `message_span_context`."""
+    carried = propagate.extract(headers_of(message))
+    token = context.attach(
+        context.set_value(_MESSAGE_SPAN, trace.get_current_span(carried).get_span_context(), carried)
+    )
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+def message_span_context() -> SpanContext | None:
+    """Inside a handler: the span context the message was published in, so a long job can link to it."""
+    found = context.get_value(_MESSAGE_SPAN)
+    return found if isinstance(found, SpanContext) and found.is_valid else None
 
 
 def attempts_so_far(message: AbstractIncomingMessage) -> int:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import SpanContext
 from prometheus_client import REGISTRY
 
 from system.kernel.messaging.catalogue import OrderCancelled
-from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER, Consumer, PermanentError
+from system.kernel.messaging.consumer import (
+    ATTEMPT_HEADER,
+    REASON_HEADER,
+    Consumer,
+    PermanentError,
+    message_span_context,
+)
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.topology import QueueSpec
 from tests.unit.kernel.fakes import FakeInbox, FakeMessage, FakePublisher
@@ -215,3 +224,50 @@ async def test_messages_of_one_order_go_to_one_worker_in_delivery_order() -> Non
         assert [e.payload["reason"] for e in holding[0] if e.correlation_id == order] == [
             f"{order} #{i}" for i in range(3)
         ]
+
+
+TRACE_ID, PUBLISH_SPAN = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{PUBLISH_SPAN}-01"  # the span the message was published in
+
+
+def ids(ctx: SpanContext | None) -> tuple[str, str] | None:
+    return (format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")) if ctx else None
+
+
+@dataclass
+class ContextRecordingPublisher(FakePublisher):
+    """Records which trace context was current when each copy was published."""
+
+    contexts: list[SpanContext] = field(default_factory=list)
+
+    async def publish(self, exchange: str, routing_key: str, body: bytes, **kwargs: Any) -> None:
+        self.contexts.append(trace.get_current_span().get_span_context())
+        await super().publish(exchange, routing_key, body, **kwargs)
+
+
+@pytest.mark.parametrize("failure", [ConnectionError("database away"), PermanentError("never valid")])
+async def test_a_retried_or_dead_lettered_copy_is_published_in_the_message_s_trace(failure: Exception) -> None:
+    """The instrumented publish starts its span in the current context and puts that span's id on the copy: from
+    outside the message's trace, a retried message would leave its order's trace."""
+    h = Harness(failure)
+    h.publisher = h.consumer.publisher = ContextRecordingPublisher()
+    await h.deliver(envelope().to_bytes(), headers={"traceparent": TRACEPARENT})
+    assert [ids(c) for c in h.publisher.contexts] == [(TRACE_ID, PUBLISH_SPAN)]
+    assert h.publisher.sent[0].headers["traceparent"] == TRACEPARENT
+    assert not trace.get_current_span().get_span_context().is_valid, "the message's context is left behind"
+
+
+async def test_a_handler_sees_the_span_context_its_message_was_published_in() -> None:
+    seen: list[SpanContext | None] = []
+
+    async def handler(conn: list[Any], env: Envelope, payload: OrderCancelled) -> None:
+        seen.append(message_span_context())
+
+    inbox = FakeInbox()
+    consumer = Consumer(SPEC, inbox, {"order.cancelled": handler}, FakePublisher())
+    traced = FakeMessage(envelope().to_bytes(), {"traceparent": TRACEPARENT}, "m1", "order.cancelled", inbox)
+    untraced = FakeMessage(envelope().to_bytes(), {}, "m2", "order.cancelled", inbox)
+    await consumer.process([traced])  # type: ignore[list-item]
+    await consumer.process([untraced])  # type: ignore[list-item]
+    assert [ids(c) for c in seen] == [(TRACE_ID, PUBLISH_SPAN), None]
+    assert message_span_context() is None, "outside a handler there is no message"

@@ -188,3 +188,32 @@ async def test_each_job_has_a_span_and_the_result_carries_its_trace_context(
     assert job.context is not None
     traceparent = worker.publisher.sent[-1].headers["traceparent"]
     assert traceparent.split("-")[1:3] == [format(job.context.trace_id, "032x"), format(job.context.span_id, "016x")]
+
+
+async def test_a_job_stays_in_the_order_s_trace_and_links_to_the_message_that_started_it(
+    tmp_path: Path, spans: InMemorySpanExporter
+) -> None:
+    trace_id, message_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"  # MES's publish span
+    worker = Worker(tmp_path)
+    await worker.deliver(worker.request_envelope(), headers={"traceparent": f"00-{trace_id}-{message_span}-01"})
+    finished = {s.name: s for s in spans.get_finished_spans() if s.context and s.context.trace_id == int(trace_id, 16)}
+    job, consumer = finished["pricing.job"], finished["pricing.requests process"]
+    assert consumer.parent is not None and format(consumer.parent.span_id, "016x") == message_span
+    assert job.parent is not None and consumer.context is not None and job.parent.span_id == consumer.context.span_id
+    assert [(format(k.context.trace_id, "032x"), format(k.context.span_id, "016x")) for k in job.links] == [
+        (trace_id, message_span)
+    ]
+
+
+async def test_a_job_from_a_message_without_trace_context_has_no_link(
+    tmp_path: Path, spans: InMemorySpanExporter
+) -> None:
+    worker = Worker(tmp_path)
+    incoming = worker.request_envelope()
+    await worker.deliver(incoming)
+    [job] = [
+        s
+        for s in spans.get_finished_spans()
+        if s.attributes and s.attributes.get("pricing.job.id") == incoming.payload["job_id"]
+    ]
+    assert job.name == "pricing.job" and list(job.links) == []

@@ -18,7 +18,7 @@ def test_every_replica_of_every_service_gets_its_own_port(tmp_path: Path) -> Non
     s = settings(tmp_path)
     ports = [spec.replica_port(s, r) for spec in SERVICES for r in range(10)]
     public = [spec.port(s) for spec in SERVICES if spec.http]
-    fixed = [s.haproxy_amqp_port, s.haproxy_stats_port, s.pg_port, s.s3_port]
+    fixed = [s.haproxy_amqp_port, s.haproxy_stats_port, s.pg_port, s.s3_port, s.prometheus_port, s.alertmanager_port]
     fixed += [s.node_amqp_port(i) for i in range(s.rabbit_nodes)]
     everything = ports + public + fixed
     assert len(everything) == len(set(everything)), "no two listeners share a port"
@@ -62,3 +62,12 @@ def test_services_reach_each_other_through_haproxy_and_share_the_token_secret(tm
     assert all(
         v["CRM_AMQP_URL" if k == "crm" else "MES_AMQP_URL"] == s.amqp_url for k, v in env.items() if k in ("crm", "mes")
     )
+
+
+def test_every_service_but_the_sink_exports_its_spans_to_the_stacks_trace_sink(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    traced = [spec for spec in SERVICES if spec.name != "tracesink"]
+    endpoints = {spec.name: spec.env(s).get(f"{spec.name.upper()}_OTLP_ENDPOINT") for spec in traced}
+    sink = f"http://127.0.0.1:{s.tracesink_port}"
+    assert endpoints == dict.fromkeys(["files", "crm", "mes", "pricing", "shop"], sink)
+    assert "TRACESINK_OTLP_ENDPOINT" not in service("tracesink").env(s)  # it would trace its own exports

@@ -1,0 +1,3 @@
+from system.deploy.grafana.generate import main
+
+raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""Prometheus and Alertmanager as stack processes: every replica, worker, HAProxy and broker node scraped."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from system.stack.process import ManagedProcess, wait_until
+from system.stack.services import ServiceSpec
+from system.stack.settings import StackSettings
+
+DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy"
+RULES_DIR = DEPLOY_DIR / "prometheus" / "rules"
+ALERTMANAGER_CONFIG = DEPLOY_DIR / "alertmanager" / "alertmanager.yml"
+# rabbitmq_prometheus's per-object families: queue depths (ready, unacked) and consumer counts per queue.
+QUEUE_FAMILIES = ["queue_coarse_metrics", "queue_consumer_count"]
+
+
+def scrape_configs(s: StackSettings, services: list[ServiceSpec], replicas: dict[str, int]) -> list[dict[str, Any]]:
+    """One job per service (a target per replica, labelled `replica`), HAProxy, and the broker nodes twice:
+    the node's own metrics (job rabbitmq: `up` says whether the node answers) and its queues (rabbitmq-queues)."""
+    jobs: list[dict[str, Any]] = []
+    for spec in services:
+        targets = [
+            {"targets": [f"127.0.0.1:{spec.replica_port(s, r)}"], "labels": {"replica": f"{spec.name}-{r + 1}"}}
+            for r in range(replicas.get(spec.name, spec.default_replicas))
+        ]
+        jobs.append({"job_name": spec.name, "static_configs": targets})
+    jobs.append({"job_name": "haproxy", "static_configs": [{"targets": [f"127.0.0.1:{s.haproxy_stats_port}"]}]})
+    nodes = [
+        {"targets": [f"127.0.0.1:{s.rabbit_prom_base_port + i}"], "labels": {"node": f"rabbit{i + 1}"}}
+        for i in range(s.rabbit_nodes)
+    ]
+    jobs.append({"job_name": "rabbitmq", "static_configs": nodes})
+    jobs.append(
+        {
+            "job_name": "rabbitmq-queues",
+            "metrics_path": "/metrics/detailed",
+            "params": {"family": QUEUE_FAMILIES},
+            "static_configs": nodes,
+        }
+    )
+    jobs.append({"job_name": "alertmanager", "static_configs": [{"targets": [f"127.0.0.1:{s.alertmanager_port}"]}]})
+    return jobs
+
+
+class Prometheus:
+    """A Prometheus server with the alert rules of system/deploy/prometheus, sending to the stack's Alertmanager."""
+
+    name = "prometheus"
+
+    def __init__(self, settings: StackSettings, services: list[ServiceSpec], replicas: dict[str, int]) -> None:
+        self.settings = settings
+        self.services = services
+        self.replicas = replicas
+        self.config = settings.state_dir / "prometheus.yml"
+        binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        self.process = ManagedProcess(
+            name="prometheus",
+            argv=[
+                binary,
+                f"--config.file={self.config}",
+                f"--storage.tsdb.path={settings.state_dir / 'prometheus'}",
+                f"--web.listen-address=127.0.0.1:{settings.prometheus_port}",
+                "--web.enable-lifecycle",  # `up` reloads a changed config without a restart
+                "--storage.tsdb.retention.time=2d",
+            ],
+            run_dir=settings.run_dir,
+            log_dir=settings.log_dir,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.settings.url(self.settings.prometheus_port)
+
+    def render(self) -> str:
+        """prometheus.yml for the current replica counts."""
+        s = self.settings
+        config = {
+            # Short intervals: an alert (and the test that proves it) fires within seconds of its cause.
+            "global": {
+                "scrape_interval": f"{s.scrape_interval_s}s",
+                "evaluation_interval": f"{s.scrape_interval_s}s",
+                "external_labels": {"cluster": "local"},
+            },
+            "rule_files": [str(RULES_DIR / "*.yml")],
+            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{s.alertmanager_port}"]}]}]},
+            "scrape_configs": scrape_configs(s, self.services, self.replicas),
+        }
+        return str(yaml.safe_dump(config, sort_keys=False))
+
+    def up(self) -> None:
+        """Write the config; start Prometheus, or make a running one reload a changed config."""
+        text = self.render()
+        changed = self.config.exists() and self.config.read_text() != text
+        self.config.write_text(text)
+        if changed and self.process.running():
+            httpx.post(f"{self.url}/-/reload", timeout=10).raise_for_status()
+        self.process.start()
+        wait_until(self._ready, process=self.process, timeout=30, what=f"prometheus (see {self.process.logfile})")
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+
+    def down(self) -> None:
+        self.process.stop()
+
+    def health(self) -> tuple[bool, str]:
+        try:
+            ok = self.process.running() and self._ready()
+        except httpx.HTTPError:
+            ok = False
+        return ok, f":{self.settings.prometheus_port}"
+
+    def processes(self) -> list[ManagedProcess]:
+        return [self.process]
+
+
+class Alertmanager:
+    """Alertmanager with the routing and inhibition of system/deploy/alertmanager (no HA peers)."""
+
+    name = "alertmanager"
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "alertmanager"
+        self.process = ManagedProcess(
+            name="alertmanager",
+            argv=[
+                binary,
+                f"--config.file={ALERTMANAGER_CONFIG}",
+                f"--storage.path={settings.state_dir / 'alertmanager'}",
+                f"--web.listen-address=127.0.0.1:{settings.alertmanager_port}",
+                "--cluster.listen-address=",  # one instance: no HA gossip port to clash with
+            ],
+            run_dir=settings.run_dir,
+            log_dir=settings.log_dir,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.settings.url(self.settings.alertmanager_port)
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+
+    def up(self) -> None:
+        self.process.start()
+        wait_until(self._ready, process=self.process, timeout=30, what=f"alertmanager (see {self.process.logfile})")
+
+    def down(self) -> None:
+        self.process.stop()
+
+    def health(self) -> tuple[bool, str]:
+        try:
+            ok = self.process.running() and self._ready()
+        except httpx.HTTPError:
+            ok = False
+        return ok, f":{self.settings.alertmanager_port}"
+
+    def processes(self) -> list[ManagedProcess]:
+        return [self.process]
