@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow
+.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow bench-tracing
 
 setup:
 	@scripts/setup.sh
@@ -41,6 +41,10 @@ lint: setup
 
 bench-flow: setup
 	$(PY) -m load.bench.flow
+
+# The cost of exporting traces: services restarted without, then with, OTLP export (the stack must be up).
+bench-tracing: setup
+	$(PY) -m load.bench.tracing
 
 bench-messaging: setup
 	$(PY) -m load.bench.messaging

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.allure_labels",
     "tests.plugins.messaging_rig",
     "tests.plugins.alerts",
+    "tests.plugins.traces",
 ]

@@ -29,16 +29,22 @@ from e2e.shop import (
     uploaded,
     wait_for_quote,
 )
+from system.tracesink.shape import assert_shape, parse_edges
+from tests.plugins.traces import TraceSink
 
 JOURNEY = ["Quote", "Confirmed", "In production", "Quality check", "Shipped", "Delivered"]
 REPRINTED = [
     *["In production", "Reprinting", "Quality check", "In production"],
     *["Confirmed", "Quote ready", "Calculating price"],
 ]
+# The click on "Place order" is one trace: the Shop's request, the CRM, MES, the pricing pool and back.
+PLACED_FROM_THE_SHOP = parse_edges("shop -> crm, crm -> files, crm -> mes, mes -> pricing, pricing -> mes, mes -> crm")
 DELIVERED = ["Delivered", "Shipped", "Quality check", "In production", "Confirmed", "Quote ready", "Calculating price"]
 
 
-def test_a_newcomer_orders_a_part_and_follows_it_to_delivery(visitor: Visitor, stl: Callable[..., Path]) -> None:
+def test_a_newcomer_orders_a_part_and_follows_it_to_delivery(
+    visitor: Visitor, stl: Callable[..., Path], trace_sink: TraceSink
+) -> None:
     model = stl()
     ada = visitor(ADA)
     ada.get_by_role("navigation", name="Main").get_by_role("link", name="New order").click()
@@ -71,6 +77,10 @@ def test_a_newcomer_orders_a_part_and_follows_it_to_delivery(visitor: Visitor, s
     # The quote arrives in the live region: the order page is not loaded again.
     wait_for_quote(ada)
     assert loads == [ada.url], f"the order page was loaded again: {loads}"
+    placed = trace_sink.wait_for(
+        order_id, lambda t: ("shop", "crm") in t.edges() and ("mes", "crm") in t.edges(), 30, "the Shop's request"
+    )
+    assert_shape(placed, PLACED_FROM_THE_SHOP, linked_jobs=["pricing.job"])
     quote = ada.get_by_role("table", name="Models and prices")
     row = quote.get_by_role("row").filter(has_text=model.name)
     expect(row).to_contain_text("PETG · FDM · 10 days")

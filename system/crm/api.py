@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 from system.crm import service
+from system.crm.adapters.dead_letters import BrokerUnavailable
 from system.crm.adapters.files import FileServiceUnavailable
-from system.crm.deps import FilesDep, PrincipalDep, SettingsDep, UowDep
+from system.crm.deps import DeadLettersDep, FilesDep, PrincipalDep, SettingsDep, UowDep
 from system.crm.domain import InvalidTransition, State
 from system.crm.schemas import (
     AccountOut,
@@ -19,6 +20,7 @@ from system.crm.schemas import (
     OrderIn,
     OrderList,
     OrderOut,
+    PositionOut,
     Timeline,
     TimelineOut,
 )
@@ -32,7 +34,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such order (for this caller)"},
     409: {"description": "The order's state does not allow this"},
     422: {"description": "Invalid request"},
-    503: {"description": "A dependency (database, File Service) is unavailable; retry after `Retry-After` seconds"},
+    503: {"description": "A dependency (database, File Service, broker) is unavailable; retry after `Retry-After` s"},
 }
 
 
@@ -46,10 +48,19 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(403, "forbidden", str(exc))
     if isinstance(exc, FileServiceUnavailable):
         return Problem(503, "files-unavailable", "The File Service is unavailable; please retry shortly.")
+    if isinstance(exc, BrokerUnavailable):
+        return Problem(503, "broker-unavailable", "RabbitMQ is unavailable, so its dead-letter queues cannot be read.")
     return Problem(404, "not-found", str(exc))
 
 
-DOMAIN_ERRORS = (InvalidTransition, service.OrderRejected, service.Forbidden, service.NotFound, FileServiceUnavailable)
+DOMAIN_ERRORS = (
+    InvalidTransition,
+    service.OrderRejected,
+    service.Forbidden,
+    service.NotFound,
+    FileServiceUnavailable,
+    BrokerUnavailable,
+)
 
 
 @router.post("/auth/login", response_model=LoginResponse, responses=PROBLEMS, tags=["auth"], summary="Sign in")
@@ -127,6 +138,15 @@ async def order_timeline(order_id: uuid.UUID, principal: PrincipalDep, uow: UowD
     """Every state the order went through, with its source service, message id, trace id and time."""
     entries = await service.timeline(principal, order_id, uow=uow)
     return Timeline(items=[TimelineOut.of(e) for e in entries])
+
+
+@router.get("/orders/{order_id}/position", response_model=PositionOut, responses=PROBLEMS, tags=["operations"])
+async def order_position(
+    order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep, dead_letters: DeadLettersDep
+) -> PositionOut:
+    """Where the order is (operators): its state, since when against the state's limit, who must act next, its
+    timeline, the trace it was placed in, and its messages in the dead-letter queues."""
+    return PositionOut.of(await service.where_is(principal, order_id, uow=uow, dead_letters=dead_letters))
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderOut, responses=PROBLEMS, tags=["orders"])

@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 
 from system.crm import api, consumers
+from system.crm.adapters.dead_letters import BrokerDeadLetters
 from system.crm.adapters.files import HttpFileCatalog
 from system.crm.adapters.uow import CrmUnitOfWork
-from system.crm.ports import FileCatalog, UowFactory
+from system.crm.ports import DeadLetters, FileCatalog, UowFactory
 from system.crm.schema import inbox, outbox
 from system.crm.seed import seed_demo_accounts
 from system.crm.settings import CrmSettings
@@ -62,14 +63,17 @@ def create_app(settings: CrmSettings | None = None) -> FastAPI:
     if settings.run_messaging:
         checks["messaging"] = messaging.check
     app = create_service_app(SERVICE, checks=checks, lifespan=lifespan)
-    return mount(app, settings=settings, uow=uow, files=files)
+    return mount(app, settings=settings, uow=uow, files=files, dead_letters=BrokerDeadLetters(settings.amqp_url))
 
 
-def mount(app: FastAPI, *, settings: CrmSettings, uow: UowFactory, files: FileCatalog) -> FastAPI:
+def mount(
+    app: FastAPI, *, settings: CrmSettings, uow: UowFactory, files: FileCatalog, dead_letters: DeadLetters
+) -> FastAPI:
     """The CRM's routes and error answers on `app`, over these dependencies (unit tests pass fakes)."""
     app.state.settings = settings
     app.state.uow = uow
     app.state.files = files
+    app.state.dead_letters = dead_letters
     for router in api.ROUTERS:
         app.include_router(router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)

@@ -6,7 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from system.crm.ports import FileCatalog, UowFactory
+from system.crm.ports import DeadLetters, FileCatalog, UowFactory
 from system.crm.settings import CrmSettings
 from system.kernel.auth import Principal
 from system.kernel.errors import Problem
@@ -25,9 +25,14 @@ def _files(request: Request) -> FileCatalog:
     return cast(FileCatalog, request.app.state.files)
 
 
+def _dead_letters(request: Request) -> DeadLetters:
+    return cast(DeadLetters, request.app.state.dead_letters)
+
+
 SettingsDep = Annotated[CrmSettings, Depends(_settings)]
 UowDep = Annotated[UowFactory, Depends(_uow)]
 FilesDep = Annotated[FileCatalog, Depends(_files)]
+DeadLettersDep = Annotated[DeadLetters, Depends(_dead_letters)]
 TokenDep = Annotated[Principal, Depends(principal_dependency(lambda request: _settings(request).auth_secret))]
 
 

@@ -64,6 +64,28 @@ STUCK_AFTER: dict[State, timedelta] = {
     State.SHIPPED: timedelta(days=10),
 }
 
+# Who must act for an order in each state to move on: where to look when it does not (None: it is finished).
+# Pricing is asked of MES, which hands each line to the worker pool; a failed pricing waits for the customer
+# (cancel, or order again with a corrected model).
+HOLDERS: dict[State, str | None] = {
+    State.PRICING: "pricing pool (via MES)",
+    State.QUOTED: "customer",
+    State.PRICING_FAILED: "customer",
+    State.CONFIRMED: "MES (production)",
+    State.CANCELLATION_REQUESTED: "MES (deciding the cancellation)",
+    State.IN_PRODUCTION: "MES (production)",
+    State.QUALITY_CHECK: "MES (production)",
+    State.QC_FAILED: "MES (production)",
+    State.SHIPPED: "carrier",
+    State.DELIVERED: None,
+    State.CANCELLED: None,
+}
+
+
+def holder(state: State) -> str | None:
+    """Who holds an order in `state`: the service or person whose move is next (None once it is finished)."""
+    return HOLDERS[state]
+
 
 class InvalidTransition(Exception):
     """The order cannot go from its current state to the requested one."""
@@ -127,6 +149,21 @@ class Cancellation:
     reason: str
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where an order is: its state, since when, how long that is against the state's limit, and who holds it."""
+
+    state: State
+    since: datetime
+    elapsed: timedelta
+    limit: timedelta | None  # None: the order may stay in this state for good
+    holder: str | None
+
+    @property
+    def stuck(self) -> bool:
+        return self.limit is not None and self.elapsed > self.limit
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -146,6 +183,7 @@ class Order:
     idempotency_key: str | None = None
     cancellation: Cancellation | None = None
     production_seq: int = 0  # the last production event applied (ProductionEvent.sequence)
+    trace_id: str | None = None  # the trace the order was placed in (None for orders placed before it was kept)
     timeline: list[TimelineEntry] = field(default_factory=list)  # entries added since loading
 
     def can_become(self, target: State) -> bool:
@@ -188,5 +226,10 @@ class Order:
             raise InvalidTransition(self.id, self.state, target)
 
     def is_stuck(self, now: datetime, limits: dict[State, timedelta] = STUCK_AFTER) -> bool:
-        limit = limits.get(self.state)
-        return limit is not None and now - self.state_since > limit
+        return self.position(now, limits).stuck
+
+    def position(self, now: datetime, limits: dict[State, timedelta] = STUCK_AFTER) -> Position:
+        """Where the order is at `now`."""
+        return Position(
+            self.state, self.state_since, now - self.state_since, limits.get(self.state), holder(self.state)
+        )

@@ -77,3 +77,30 @@ class FileCatalog(Protocol):
     async def describe(self, file_id: uuid.UUID, *, account_id: uuid.UUID) -> FileInfo | None:
         """The file as `account_id` sees it; None if it does not exist or that account may not use it."""
         ...
+
+
+@dataclass(frozen=True)
+class DeadLetterInfo:
+    """A message about an order that its consumer gave up on: in which work queue, what it was, and why."""
+
+    queue: str
+    message_id: str
+    type: str
+    attempts: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeadLetterScan:
+    """The dead letters found for one order; `complete` is False when a DLQ held more than could be read."""
+
+    letters: list[DeadLetterInfo]
+    complete: bool = True
+
+
+class DeadLetters(Protocol):
+    """The broker's dead-letter queues, as far as the CRM cares: what ended there about one order."""
+
+    async def for_order(self, order_id: uuid.UUID) -> DeadLetterScan:
+        """Every dead letter whose correlation id is `order_id`, from each work queue's DLQ (left in place)."""
+        ...

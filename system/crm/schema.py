@@ -52,6 +52,8 @@ orders = Table(
     Column("cancellation_reason", Text),
     # The sequence number of the last production event applied: older ones are stale, newer ones wait.
     Column("production_seq", Integer, nullable=False, server_default="0"),
+    # The trace the order was placed in (32 hex digits), for operators following it; NULL for older orders.
+    Column("trace_id", Text),
 )
 
 # Idempotency-Key -> the order it placed, per account, until it expires (then the key may place a new order).

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from system.crm.domain import Account, Order, State, TimelineEntry
+from system.crm.ports import DeadLetterInfo
+from system.crm.service import OrderPosition
 from system.kernel.messaging.catalogue import Material, Process
 
 # PostgreSQL text cannot hold NUL characters: refuse them at the door (a clear 422, not a database error).
@@ -135,3 +137,58 @@ class TimelineOut(BaseModel):
 
 class Timeline(BaseModel):
     items: list[TimelineOut]
+
+
+class DeadLetterOut(BaseModel):
+    """A message about the order that its consumer gave up on."""
+
+    queue: str = Field(description="The work queue it was dead-lettered from")
+    message_id: str
+    type: str
+    attempts: int
+    reason: str
+
+    @classmethod
+    def of(cls, d: DeadLetterInfo) -> DeadLetterOut:
+        return cls.model_validate(d, from_attributes=True)
+
+
+class PositionOut(BaseModel):
+    """Where an order is: its state, since when against the state's limit, who holds it, and what explains it."""
+
+    order_id: uuid.UUID
+    customer_id: uuid.UUID
+    state: State
+    since: datetime = Field(description="When the order entered its state")
+    in_state_seconds: float = Field(description="How long it has been in its state, at `checked_at`")
+    limit_seconds: float | None = Field(
+        description="How long the state may last before the order is stuck; null: no limit"
+    )
+    stuck: bool
+    holder: str | None = Field(description="Who must act for the order to move on; null once it is finished")
+    trace_id: str | None = Field(
+        description="The trace the order was placed in; null for orders placed before it was kept"
+    )
+    timeline: list[TimelineOut]
+    dead_letters: list[DeadLetterOut] = Field(description="Messages about the order in the dead-letter queues")
+    dead_letters_complete: bool = Field(description="False when a dead-letter queue held more than one lookup reads")
+    checked_at: datetime
+
+    @classmethod
+    def of(cls, found: OrderPosition) -> PositionOut:
+        p, o = found.position, found.order
+        return cls(
+            order_id=o.id,
+            customer_id=o.customer_id,
+            state=p.state,
+            since=p.since,
+            in_state_seconds=p.elapsed.total_seconds(),
+            limit_seconds=p.limit.total_seconds() if p.limit is not None else None,
+            stuck=p.stuck,
+            holder=p.holder,
+            trace_id=o.trace_id,
+            timeline=[TimelineOut.of(e) for e in found.timeline],
+            dead_letters=[DeadLetterOut.of(d) for d in found.dead_letters.letters],
+            dead_letters_complete=found.dead_letters.complete,
+            checked_at=found.at,
+        )

@@ -14,8 +14,17 @@ from opentelemetry import trace
 from prometheus_client import Counter
 from pydantic import BaseModel
 
-from system.crm.domain import Account, Cancellation, CancellationStatus, Order, OrderLine, State, TimelineEntry
-from system.crm.ports import FileCatalog, UnitOfWork, UowFactory
+from system.crm.domain import (
+    Account,
+    Cancellation,
+    CancellationStatus,
+    Order,
+    OrderLine,
+    Position,
+    State,
+    TimelineEntry,
+)
+from system.crm.ports import DeadLetters, DeadLetterScan, FileCatalog, UnitOfWork, UowFactory
 from system.kernel.auth import Principal, check_password
 from system.kernel.messaging.catalogue import (
     CancellationRequested,
@@ -34,6 +43,11 @@ tracer = trace.get_tracer(__name__)
 ORDERS_PLACED = Counter("crm_orders_placed_total", "Orders accepted by the CRM", ["customer_kind"])
 TRANSITIONS = Counter("crm_order_transitions_total", "Order state changes", ["state", "source"])
 IDEMPOTENCY = Counter("crm_idempotent_requests_total", "Requests that re-used an Idempotency-Key", ["outcome"])
+POSITION_LOOKUPS = Counter(
+    "crm_order_position_lookups_total",
+    "Operators' lookups of where an order is, by what they found (stuck, moving, finished, not_found, unavailable)",
+    ["outcome"],
+)
 SOURCE = "crm"
 # How long an Idempotency-Key names its order (documented in the API): a client retries within minutes.
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -107,6 +121,7 @@ async def place_order(
             id=uuid.uuid4(),
             customer_id=account.id,
             idempotency_key=idempotency_key,
+            trace_id=current_trace_id(),
             lines=[
                 OrderLine(
                     uuid.uuid4(),
@@ -276,6 +291,45 @@ async def stuck_orders(principal: Principal, *, uow: UowFactory) -> list[Order]:
         raise Forbidden("only operators list stuck orders")
     async with uow() as tx:
         return await tx.orders.stuck(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class OrderPosition:
+    """An order's position at `at`, with its timeline and the dead letters about it."""
+
+    order: Order
+    position: Position
+    timeline: list[TimelineEntry]
+    dead_letters: DeadLetterScan
+    at: datetime
+
+
+async def where_is(
+    principal: Principal, order_id: uuid.UUID, *, uow: UowFactory, dead_letters: DeadLetters
+) -> OrderPosition:
+    """Where the order is now and why (operators only; any customer's order)."""
+    if not principal.is_operator:
+        raise Forbidden("only operators look up where an order is")
+    async with uow() as tx:
+        order = await tx.orders.get(order_id)
+        if order is None:
+            POSITION_LOOKUPS.labels("not_found").inc()
+            raise NotFound(f"no order {order_id}")
+        timeline = await tx.orders.timeline(order_id)
+    try:  # after the transaction: no database connection waits for RabbitMQ
+        letters = await dead_letters.for_order(order_id)
+    except Exception:
+        POSITION_LOOKUPS.labels("unavailable").inc()
+        raise
+    now = datetime.now(UTC)
+    position = order.position(now)
+    POSITION_LOOKUPS.labels("stuck" if position.stuck else "moving" if position.holder else "finished").inc()
+    log.info(
+        "order position looked up",
+        extra={"order_id": str(order.id), "state": order.state.value, "stuck": position.stuck,
+               "dead_letters": len(letters.letters)},
+    )  # fmt: skip
+    return OrderPosition(order, position, timeline, letters, now)
 
 
 async def with_order(tx: UnitOfWork, order_id: uuid.UUID) -> Order:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from system.shop.remote import Reader, RemoteApi, ServiceError, propagate_trace, segment
-from system.shop.schema import Account, Job, Login, ModelFile, Order, TimelineEntry, UploadTicket
+from system.shop.schema import Account, Job, Login, ModelFile, Order, Position, TimelineEntry, UploadTicket
 from system.shop.settings import ShopSettings
 
 CHUNK = 256 * 1024
@@ -59,6 +59,10 @@ class CrmClient:
         """Every state the order went through, oldest first."""
         body = await self.api.call("GET", f"/orders/{segment(order_id)}/timeline", token=token)
         return [TimelineEntry.model_validate(e) for e in body["items"]]
+
+    async def position(self, token: str, order_id: str) -> Position:
+        """Where an order is: state against its limit, who holds it, timeline, trace, dead letters (operators only)."""
+        return Position.model_validate(await self.api.call("GET", f"/orders/{segment(order_id)}/position", token=token))
 
     async def act(self, token: str, order_id: str, action: str, body: dict[str, Any] | None = None) -> Order:
         """Confirm, cancel or deliver an order."""

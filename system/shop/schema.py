@@ -82,6 +82,32 @@ class TimelineEntry(Remote):
     note: str | None = None
 
 
+class DeadLetter(Remote):
+    queue: str = ""
+    message_id: str = ""
+    type: str = ""
+    attempts: int = 0
+    reason: str = ""
+
+
+class Position(Remote):
+    """Where an order is, as the CRM tells operators: state against its limit, holder, trace, dead letters."""
+
+    order_id: str
+    customer_id: str = ""
+    state: str
+    since: datetime
+    in_state_seconds: float
+    limit_seconds: float | None = None
+    stuck: bool = False
+    holder: str | None = None
+    trace_id: str | None = None
+    timeline: list[TimelineEntry] = []
+    dead_letters: list[DeadLetter] = []
+    dead_letters_complete: bool = True
+    checked_at: datetime
+
+
 class JobLine(Remote):
     line_id: str
     file_id: str

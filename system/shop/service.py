@@ -83,10 +83,15 @@ async def console(clients: Clients, token: str) -> Console:
 
 async def _stuck(crm: CrmClient, token: str) -> list[Order]:
     # A hint for operators, not their work list: the console still works when this one query fails.
+    return await stuck_or_none(crm, token) or []
+
+
+async def stuck_or_none(crm: CrmClient, token: str) -> list[Order] | None:
+    """The stuck orders, longest in their state first; None when the CRM cannot list them right now."""
     try:
         return await crm.stuck(token)
     except ServiceError as err:
         if err.status == 401:
             raise
         log.warning("stuck orders unavailable: %s", err)
-        return []
+        return None

@@ -32,6 +32,8 @@ class ShopSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otlp_endpoint: str | None = None
+    # Where operators' browsers open a trace's waterfall (the trace sink's HTTP API); empty: show trace ids only.
+    traces_url: str | None = "http://127.0.0.1:14318"
 
     @field_validator("crm_url", "mes_url", "files_url", "public_url")
     @classmethod
@@ -39,6 +41,11 @@ class ShopSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("traces_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        return cls._http_url(value) if value else None
 
     @property
     def secure_cookies(self) -> bool:

@@ -15,6 +15,7 @@ from system.shop.views import (
     MATERIALS,
     PROCESSES,
     SOURCES,
+    duration,
     duration_since,
     eur,
     iso,
@@ -23,6 +24,7 @@ from system.shop.views import (
     state_label,
     state_tone,
     steps,
+    waterfall_url,
     when,
 )
 
@@ -50,10 +52,11 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=Path(__file__).parent / "templates", context_processors=[_page_context])
     env = templates.env
     env.filters.update(eur=eur, when=when, iso=iso, ago=duration_since, short_id=short_id, pct=percent)
+    env.filters.update(duration=duration)
     env.filters.update(state=state_label, tone=state_tone, material=lambda m: MATERIALS.get(m, m))
     env.globals.update(
         steps=steps, JOB_STATES=JOB_STATES, JOB_ACTIONS=JOB_ACTIONS, MATERIALS=MATERIALS, PROCESSES=PROCESSES
     )
-    env.globals.update(SOURCES=SOURCES, JOB_EMPTY=JOB_EMPTY)
+    env.globals.update(SOURCES=SOURCES, JOB_EMPTY=JOB_EMPTY, waterfall_url=waterfall_url)
     env.trim_blocks = env.lstrip_blocks = True
     return templates

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from system.shop.schema import Order
 
 CENT = Decimal("0.01")
+TRACE_ID = re.compile(r"[0-9a-f]{32}")  # W3C trace context: 16 bytes in lower-case hex
 
 ORDER_STATES = {
     "pricing": ("Calculating price", "info"),
@@ -92,7 +94,14 @@ def duration_since(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     now = now or datetime.now(UTC)
-    seconds = max(0, int((now - (value if value.tzinfo else value.replace(tzinfo=UTC))).total_seconds()))
+    return duration((now - (value if value.tzinfo else value.replace(tzinfo=UTC))).total_seconds())
+
+
+def duration(value: float | None) -> str:
+    """A number of seconds, coarsely: 45 s, 12 min, 3 h 5 min, 2 d 4 h (empty when there is none)."""
+    if value is None:
+        return ""
+    seconds = max(0, int(value))
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if seconds < 60:
         return f"{seconds} s"
@@ -148,3 +157,10 @@ def steps(order: Order) -> list[tuple[str, str]]:
         return []
     done = _DONE.get(order.state, 0)
     return [(name, "done" if i < done else "current" if i == done else "todo") for i, name in enumerate(STEPS)]
+
+
+def waterfall_url(traces_url: str | None, trace_id: str | None) -> str | None:
+    """Where a browser sees the trace's waterfall (the trace sink's SVG); None without a trace sink or an id."""
+    if not traces_url or not trace_id or not TRACE_ID.fullmatch(trace_id):
+        return None
+    return f"{traces_url}/api/traces/{trace_id}/waterfall.svg"

@@ -48,34 +48,63 @@ def scrape_configs(s: StackSettings, services: list[ServiceSpec], replicas: dict
     return jobs
 
 
-class Prometheus:
+class _Daemon:
+    """A process with an HTTP readiness endpoint (`/-/ready`, as both Prometheus and Alertmanager have)."""
+
+    name: str
+    process: ManagedProcess
+    port: int
+
+    def __init__(self, settings: StackSettings, port: int, argv: list[str]) -> None:
+        self.settings = settings
+        self.port = port
+        self.process = ManagedProcess(name=self.name, argv=argv, run_dir=settings.run_dir, log_dir=settings.log_dir)
+
+    @property
+    def url(self) -> str:
+        return self.settings.url(self.port)
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+
+    def up(self) -> None:
+        """Start unless running; wait until ready."""
+        self.process.start()
+        wait_until(self._ready, process=self.process, timeout=30, what=f"{self.name} (see {self.process.logfile})")
+
+    def down(self) -> None:
+        self.process.stop()
+
+    def health(self) -> tuple[bool, str]:
+        try:
+            ok = self.process.running() and self._ready()
+        except httpx.HTTPError:
+            ok = False
+        return ok, f":{self.port}"
+
+    def processes(self) -> list[ManagedProcess]:
+        return [self.process]
+
+
+class Prometheus(_Daemon):
     """A Prometheus server with the alert rules of system/deploy/prometheus, sending to the stack's Alertmanager."""
 
     name = "prometheus"
 
     def __init__(self, settings: StackSettings, services: list[ServiceSpec], replicas: dict[str, int]) -> None:
-        self.settings = settings
         self.services = services
         self.replicas = replicas
         self.config = settings.state_dir / "prometheus.yml"
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
-        self.process = ManagedProcess(
-            name="prometheus",
-            argv=[
-                binary,
-                f"--config.file={self.config}",
-                f"--storage.tsdb.path={settings.state_dir / 'prometheus'}",
-                f"--web.listen-address=127.0.0.1:{settings.prometheus_port}",
-                "--web.enable-lifecycle",  # `up` reloads a changed config without a restart
-                "--storage.tsdb.retention.time=2d",
-            ],
-            run_dir=settings.run_dir,
-            log_dir=settings.log_dir,
-        )
-
-    @property
-    def url(self) -> str:
-        return self.settings.url(self.settings.prometheus_port)
+        argv = [
+            binary,
+            f"--config.file={self.config}",
+            f"--storage.tsdb.path={settings.state_dir / 'prometheus'}",
+            f"--web.listen-address=127.0.0.1:{settings.prometheus_port}",
+            "--web.enable-lifecycle",  # `up` reloads a changed config without a restart
+            "--storage.tsdb.retention.time=2d",
+        ]
+        super().__init__(settings, settings.prometheus_port, argv)
 
     def render(self) -> str:
         """prometheus.yml for the current replica counts."""
@@ -97,70 +126,25 @@ class Prometheus:
         """Write the config; start Prometheus, or make a running one reload a changed config."""
         text = self.render()
         changed = self.config.exists() and self.config.read_text() != text
+        self.config.parent.mkdir(parents=True, exist_ok=True)
         self.config.write_text(text)
         if changed and self.process.running():
             httpx.post(f"{self.url}/-/reload", timeout=10).raise_for_status()
-        self.process.start()
-        wait_until(self._ready, process=self.process, timeout=30, what=f"prometheus (see {self.process.logfile})")
-
-    def _ready(self) -> bool:
-        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
-
-    def down(self) -> None:
-        self.process.stop()
-
-    def health(self) -> tuple[bool, str]:
-        try:
-            ok = self.process.running() and self._ready()
-        except httpx.HTTPError:
-            ok = False
-        return ok, f":{self.settings.prometheus_port}"
-
-    def processes(self) -> list[ManagedProcess]:
-        return [self.process]
+        super().up()
 
 
-class Alertmanager:
+class Alertmanager(_Daemon):
     """Alertmanager with the routing and inhibition of system/deploy/alertmanager (no HA peers)."""
 
     name = "alertmanager"
 
-    def __init__(self, settings: StackSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: StackSettings, config: Path = ALERTMANAGER_CONFIG) -> None:
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "alertmanager"
-        self.process = ManagedProcess(
-            name="alertmanager",
-            argv=[
-                binary,
-                f"--config.file={ALERTMANAGER_CONFIG}",
-                f"--storage.path={settings.state_dir / 'alertmanager'}",
-                f"--web.listen-address=127.0.0.1:{settings.alertmanager_port}",
-                "--cluster.listen-address=",  # one instance: no HA gossip port to clash with
-            ],
-            run_dir=settings.run_dir,
-            log_dir=settings.log_dir,
-        )
-
-    @property
-    def url(self) -> str:
-        return self.settings.url(self.settings.alertmanager_port)
-
-    def _ready(self) -> bool:
-        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
-
-    def up(self) -> None:
-        self.process.start()
-        wait_until(self._ready, process=self.process, timeout=30, what=f"alertmanager (see {self.process.logfile})")
-
-    def down(self) -> None:
-        self.process.stop()
-
-    def health(self) -> tuple[bool, str]:
-        try:
-            ok = self.process.running() and self._ready()
-        except httpx.HTTPError:
-            ok = False
-        return ok, f":{self.settings.alertmanager_port}"
-
-    def processes(self) -> list[ManagedProcess]:
-        return [self.process]
+        argv = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={settings.state_dir / 'alertmanager'}",
+            f"--web.listen-address=127.0.0.1:{settings.alertmanager_port}",
+            "--cluster.listen-address=",  # one instance: no HA gossip port to clash with
+        ]
+        super().__init__(settings, settings.alertmanager_port, argv)

@@ -16,11 +16,13 @@ EnvFactory = Callable[[StackSettings], dict[str, str]]
 
 
 def _traced(prefix: str, env: EnvFactory) -> EnvFactory:
-    """`env` plus the OTLP endpoint of the stack's trace sink, exported in batches every 200 ms."""
+    """`env` plus the OTLP endpoint of the stack's trace sink (unless the stack exports no traces)."""
 
     def with_tracing(s: StackSettings) -> dict[str, str]:
-        # A short batch delay: a test (or an operator) finds an order's trace within a second, not five.
-        return {**env(s), f"{prefix}_OTLP_ENDPOINT": s.otlp_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+        if not s.trace_export:
+            return env(s)
+        delay = str(s.trace_batch_delay_ms)  # an order's trace is complete in the sink this long after its last span
+        return {**env(s), f"{prefix}_OTLP_ENDPOINT": s.otlp_endpoint, "OTEL_BSP_SCHEDULE_DELAY": delay}
 
     return with_tracing
 
@@ -110,10 +112,11 @@ class ServiceSpec:
         return s.service_base_port + self.index * 100 + replica
 
     def argv(self, s: StackSettings, replica: int) -> list[str]:
+        niced = ["nice", "-n", str(self.nice)] if self.nice else []
         if self.app is None:
-            return [*(["nice", "-n", str(self.nice)] if self.nice else []), sys.executable, *self.command]
+            return [*niced, sys.executable, *self.command]
         port = str(self.replica_port(s, replica))
-        return [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
+        return [*niced, sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
                 "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
 
 
@@ -127,6 +130,7 @@ SERVICES: list[ServiceSpec] = [
         port_field="tracesink_port",
         index=5,
         env=_tracesink_env,
+        nice=10,  # a development tool: on a shared machine the APIs come first
     ),
     ServiceSpec(
         name="files",

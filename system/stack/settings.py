@@ -48,6 +48,10 @@ class StackSettings(BaseSettings):
     shop_port: int = 8000
     # The local trace backend (system/tracesink, ADR 009): every service exports OTLP/HTTP to it.
     tracesink_port: int = 14318
+    trace_export: bool = True  # STACK_TRACE_EXPORT=false: services keep their spans to themselves (overhead bench)
+    # How often each process sends its finished spans. Each export is an HTTP request of its own: at 200 ms, ten
+    # processes made 50 a second, and the load suite's p95 tripled on this 2-core machine (see bench-tracing).
+    trace_batch_delay_ms: int = 1000
     service_base_port: int = 18000
 
     # Monitoring: Prometheus scrapes (and evaluates the alert rules) every scrape_interval_s; Alertmanager

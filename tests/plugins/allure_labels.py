@@ -58,6 +58,7 @@ TABLE: tuple[Row, ...] = (
     Row("tests/*/stack/*", "platform", "local stack"),
     Row("tests/*/tracesink/*", "platform", "tracing", "trace sink {module}"),
     Row("tests/*/deploy/*", "platform", "observability", "{area} {module}"),
+    Row("tests/integration/flow/test_traces.py", "platform", "tracing", "one order, one trace"),
     Row("tests/*/kernel/test_telemetry.py", "platform", "tracing", "{module}"),
     # Cancellation: the CRM asks, MES decides, both must end up agreeing.
     Row("tests/integration/flow/test_cancel_race.py", "ordering", "cancellation", "a cancel racing production"),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.kernel.db import new_metadata
 from system.kernel.messaging.catalogue import OrderCancelled
-from system.kernel.messaging.consumer import Consumer, Handler
+from system.kernel.messaging.consumer import Consumer, Handler, PermanentError
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.inbox import SqlInbox
 from system.kernel.messaging.outbox import OutboxRelay, add_to_outbox
@@ -54,6 +54,19 @@ RECORD = insert(effects)  # built once: SQLAlchemy reuses its compiled form for 
 
 async def record_effect(conn: Any, envelope: Envelope, payload: OrderCancelled) -> None:
     await conn.execute(RECORD, {"seq": int(payload.reason.split()[1]), "message_id": envelope.message_id})
+
+
+@dataclass
+class RefusedUntilFixed:
+    """A handler that rejects every message permanently (to the DLQ at once) until the test sets `fixed`."""
+
+    reason: str = "order 42 does not exist"
+    fixed: bool = False
+
+    async def __call__(self, conn: Any, envelope: Envelope, payload: OrderCancelled) -> None:
+        if not self.fixed:
+            raise PermanentError(self.reason)
+        await record_effect(conn, envelope, payload)
 
 
 async def poll(check: Callable[[], Awaitable[bool]], *, within: float, what: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pact import Verifier
+
+from contracts.broker import source
 
 # The verifier otherwise reports usage to Pact's servers: nothing leaves this machine.
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
@@ -33,7 +34,7 @@ class Outcome:
 def verify(pact_file: Path, provider: str, url: str, states_url: str) -> Outcome:
     """Replay every interaction of `pact_file` against `provider` at `url`, states set up through `states_url`."""
     verifier = (
-        _source(Verifier(provider, host=urlsplit(url).hostname).add_transport(url=url), pact_file)
+        source(Verifier(provider, host=urlsplit(url).hostname).add_transport(url=url), pact_file)
         .state_handler(states_url, teardown=True, body=True)
         .set_coloured_output(enabled=False)
         .set_request_timeout(120_000)  # a state may run an order through pricing and production
@@ -43,14 +44,3 @@ def verify(pact_file: Path, provider: str, url: str, states_url: str) -> Outcome
     except RuntimeError:
         return Outcome(False, verifier.output(strip_ansi=True))
     return Outcome(True, verifier.output(strip_ansi=True))
-
-
-def _source(verifier: Verifier, pact_file: Path) -> Verifier:
-    """The committed pact file; in the release workflow with a broker (PACT_BROKER_BASE_URL and
-    PACT_PROVIDER_VERSION set), that consumer's pact as published from this branch, and the result is published."""
-    version, branch = os.environ.get("PACT_PROVIDER_VERSION"), os.environ.get("PACT_PROVIDER_BRANCH")
-    if not (os.environ.get("PACT_BROKER_BASE_URL") and version):
-        return verifier.add_source(pact_file)
-    consumer = str(json.loads(pact_file.read_text())["consumer"]["name"])
-    selected = verifier.broker_source(selector=True).consumer_version(consumer=consumer, branch=branch).build()
-    return selected.set_publish_options(version=version, branch=branch)  # the broker's URL and token from env

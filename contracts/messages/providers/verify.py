@@ -11,6 +11,7 @@ from pathlib import Path
 from pact import Verifier
 from pact.types import Message
 
+from contracts.broker import source
 from contracts.messages.providers import Producer, crm_produces, mes_produces, pricing_produces
 
 PRODUCERS: dict[str, dict[str, Producer]] = {
@@ -48,7 +49,7 @@ def verify(pact: Path, producers: dict[str, Producer] | None = None) -> Verdict:
     """Replay every message of `pact` against its provider's producers (by default the real ones)."""
     chosen = producers if producers is not None else PRODUCERS[provider_of(pact)]
     handlers: dict[str, Callable[..., Message] | Message | bytes] = {d: as_message(p) for d, p in chosen.items()}
-    verifier = Verifier(provider_of(pact)).message_handler(handlers).add_source(pact)
+    verifier = source(Verifier(provider_of(pact)).message_handler(handlers), pact)
     try:
         verifier.verify()
     except RuntimeError:

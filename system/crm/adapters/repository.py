@@ -188,6 +188,7 @@ def _order_values(o: Order) -> dict[str, Any]:
         "updated_at": o.updated_at,
         "state_since": o.state_since,
         "production_seq": o.production_seq,
+        "trace_id": o.trace_id,
     }
 
 
@@ -237,6 +238,7 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
         state_since=r["state_since"],
         idempotency_key=r["idempotency_key"],
         production_seq=r["production_seq"],
+        trace_id=r["trace_id"],
         cancellation=(
             Cancellation(CancellationStatus(r["cancellation_status"]), r["cancellation_reason"] or "")
             if r["cancellation_status"]

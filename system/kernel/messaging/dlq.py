@@ -35,6 +35,16 @@ class DeadLetter:
     attempts: int
     body: bytes
 
+    @property
+    def correlation_id(self) -> str:
+        """The envelope's correlation id (its order), or "" for a body that is not JSON carrying one."""
+        try:
+            body = json.loads(self.body)
+        except ValueError:  # not JSON, or not UTF-8: a message that was dead-lettered as undecodable
+            return ""
+        found = body.get("correlation_id") if isinstance(body, dict) else None
+        return found if isinstance(found, str) else ""
+
     def as_dict(self) -> dict[str, Any]:
         try:
             body: Any = json.loads(self.body)
@@ -72,14 +82,18 @@ async def _drain(
     url: str, dlq: str, limit: int
 ) -> tuple[aio_pika.abc.AbstractConnection, list[AbstractIncomingMessage]]:
     connection = await aio_pika.connect(url, timeout=10)
-    channel = await connection.channel()
-    queue = await channel.get_queue(dlq, ensure=True)
     messages: list[AbstractIncomingMessage] = []
-    while len(messages) < limit:
-        message = await queue.get(no_ack=False, fail=False, timeout=5)
-        if message is None:
-            break
-        messages.append(message)
+    try:
+        channel = await connection.channel()
+        queue = await channel.get_queue(dlq, ensure=True)
+        while len(messages) < limit:
+            message = await queue.get(no_ack=False, fail=False, timeout=5)
+            if message is None:
+                break
+            messages.append(message)
+    except BaseException:  # a missing queue or a lost node: the caller never gets the connection to close
+        await connection.close()
+        raise
     return connection, messages
 
 

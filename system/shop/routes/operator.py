@@ -1,13 +1,16 @@
-"""The operator console: production jobs by state with their next actions, and shipped orders to close."""
+"""The operator console: production jobs by state with their next actions, shipped orders to close, and where
+any order is."""
 
 from __future__ import annotations
+
+import uuid
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from system.shop import service
 from system.shop.clients import ServiceError
-from system.shop.deps import ClientsDep, FormDep, OperatorDep, TemplatesDep, flash
+from system.shop.deps import ClientsDep, FormDep, OperatorDep, SettingsDep, TemplatesDep, User, flash
 from system.shop.routes.common import page, redirect
 from system.shop.views import JOB_ACTIONS, short_id
 
@@ -55,3 +58,52 @@ async def deliver(
     else:
         flash(request, f"Order {short_id(order_id)} marked as delivered.")
     return redirect("/operator")
+
+
+@router.get("/orders", response_model=None)
+async def where_is_my_order(
+    request: Request, user: OperatorDep, templates: TemplatesDep, clients: ClientsDep, order: str = ""
+) -> HTMLResponse | RedirectResponse:
+    """Where is my order: the stuck orders, and a lookup by order id (`order`) that leads to its position."""
+    wanted = order.strip()[:100]  # an id is 36 characters; whatever else was pasted is shown back, not all of it
+    if not wanted:
+        return await _where_page(request, templates, clients, user)
+    try:
+        return redirect(f"/operator/orders/{uuid.UUID(wanted)}")
+    except ValueError:
+        error = "That is not an order id: enter the full id (36 characters), as at the end of the order's address."
+        return await _where_page(request, templates, clients, user, query=wanted, error=error, status=422)
+
+
+@router.get("/orders/{order_id}")
+async def order_position(
+    request: Request,
+    order_id: str,
+    user: OperatorDep,
+    templates: TemplatesDep,
+    clients: ClientsDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """One order's position: state against its limit, who holds it, its trace, dead letters and timeline."""
+    try:
+        position = await clients.crm.position(user.token, order_id)
+    except ServiceError as err:
+        if err.status not in (404, 422):  # 422: an id that is no id
+            raise
+        error = f"No order has the id {order_id}."
+        return await _where_page(request, templates, clients, user, query=order_id, error=error, status=404)
+    return page(request, templates, "operator/position.html", position=position, traces_url=settings.traces_url)
+
+
+async def _where_page(
+    request: Request,
+    templates: TemplatesDep,
+    clients: ClientsDep,
+    user: User,
+    *,
+    query: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    stuck = await service.stuck_or_none(clients.crm, user.token)
+    return page(request, templates, "operator/where.html", status, stuck=stuck, query=query, error=error)

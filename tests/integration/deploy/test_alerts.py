@@ -10,13 +10,11 @@ import allure
 import httpx
 import pytest
 
-from system.kernel.messaging.consumer import PermanentError
 from system.kernel.messaging.dlq import replay
-from system.kernel.messaging.envelope import Envelope
 from system.stack.process import wait_until
 from system.stack.stack import Stack
 from tests.plugins.alerts import AlertReceiver
-from tests.plugins.messaging_rig import Rig, poll, record_effect
+from tests.plugins.messaging_rig import RefusedUntilFixed, Rig, poll
 
 
 def _query(stack: Stack, promql: str) -> list[dict[str, Any]]:
@@ -59,13 +57,7 @@ def test_queue_depths_and_consumers_come_from_the_broker_per_queue(stack: Stack)
 async def test_a_dead_letter_fires_the_dlq_alert_and_replaying_it_resolves_it(
     rig: Rig, alert_receiver: AlertReceiver
 ) -> None:
-    fixed = {"yes": False}
-
-    async def handler(conn: Any, envelope: Envelope, payload: Any) -> None:
-        if not fixed["yes"]:
-            raise PermanentError("order 42 does not exist")
-        await record_effect(conn, envelope, payload)
-
+    handler = RefusedUntilFixed()
     await rig.start_consumer({"order.cancelled": handler})
     await rig.start_relay()
     await rig.enqueue(range(1))
@@ -76,7 +68,7 @@ async def test_a_dead_letter_fires_the_dlq_alert_and_replaying_it_resolves_it(
     )
     assert fired.receiver == "tickets" and fired.labels["severity"] == "ticket"
 
-    fixed["yes"] = True
+    handler.fixed = True
     assert await replay(rig.url, rig.spec.dlq) == 1
     await poll(lambda: _depth(rig, rig.spec.dlq, 0), within=30, what="the DLQ to empty")
     replayed_at = time.monotonic()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import httpx
 import numpy as np
 
+from system.kernel.messaging.catalogue import CancellationAccepted
+from system.kernel.messaging.envelope import Envelope
+from system.kernel.messaging.publisher import Publisher
+from system.kernel.messaging.queues import CRM_MES_EVENTS
+from system.stack.stack import Stack
 from tests.fixtures import meshes
 from tests.integration.flow.conftest import line
 from tests.plugins.clients import upload, wait_for
+from tests.plugins.traces import TraceSink
 
 HAPPY = ["pricing", "quoted", "confirmed", "in_production", "quality_check", "qc_failed", "in_production",
          "quality_check", "shipped", "delivered"]  # fmt: skip
@@ -124,3 +132,87 @@ def test_an_unknown_file_or_a_bad_request_is_a_clear_4xx(crm_api: httpx.Client, 
         assert crm_api.post("/orders", json=body, headers=b2c).status_code == 422
     assert crm_api.get("/orders").status_code == 401
     assert crm_api.get("/orders", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def test_an_operator_sees_where_an_order_is_and_the_trace_it_was_placed_in(
+    crm_api: httpx.Client, b2c: dict[str, str], operator: dict[str, str], model: Any, place: Any, reach: Any,
+    trace_sink: TraceSink,
+) -> None:  # fmt: skip
+    order = place(b2c, line(model(16.0 + np.random.rand(), b2c)))
+    reach(b2c, order["id"], "quoted")
+
+    response = crm_api.get(f"/orders/{order['id']}/position", headers=operator)
+
+    assert response.status_code == 200, response.text
+    position = response.json()
+    assert (position["state"], position["holder"], position["stuck"]) == ("quoted", "customer", False)
+    assert position["limit_seconds"] == 14 * 86400 and 0 <= position["in_state_seconds"] < 600
+    assert [e["state"] for e in position["timeline"]] == ["pricing", "quoted"]
+    assert position["dead_letters"] == [] and position["dead_letters_complete"] is True
+    trace_id = position["trace_id"]
+    assert trace_id and len(trace_id) == 32 and position["timeline"][0]["trace_id"] == trace_id
+    held = trace_sink.wait_for(order["id"], lambda t: t.trace_id == trace_id, 30, "the trace it was placed in")
+    assert {"crm", "mes"} <= held.services()
+    trace_sink.attach(trace_id, "the order's placement, as its position names it")
+    assert crm_api.get(f"/orders/{order['id']}/position", headers=b2c).status_code == 403
+
+
+def test_a_message_about_an_order_that_its_consumer_rejected_is_in_the_orders_position(
+    crm_api: httpx.Client, stack: Stack, b2c: dict[str, str], operator: dict[str, str], model: Any, place: Any,
+    reach: Any,
+) -> None:  # fmt: skip
+    order = place(b2c, line(model(17.0 + np.random.rand(), b2c)))
+    reach(b2c, order["id"], "quoted")
+    # MES "accepting" a cancellation nobody asked for: the CRM's handler rejects it for good (to the DLQ at once).
+    stray = Envelope.wrap(
+        CancellationAccepted(order_id=order["id"], reason="a test's stray answer"),
+        type="order.cancellation_accepted", producer="mes", correlation_id=order["id"],
+    )  # fmt: skip
+
+    def dead_lettered() -> dict[str, Any] | None:
+        found = crm_api.get(f"/orders/{order['id']}/position", headers=operator)
+        assert found.status_code == 200, found.text
+        return dict(found.json()) if found.json()["dead_letters"] else None
+
+    asyncio.run(_publish(stack.settings.amqp_url, "mes.events", stray))
+    try:
+        position = wait_for(dead_lettered, within=30, what="the rejected message in the order's position")
+        [letter] = position["dead_letters"]
+        assert (letter["queue"], letter["message_id"], letter["type"], letter["attempts"]) == (
+            CRM_MES_EVENTS.name, str(stray.message_id), "order.cancellation_accepted", 1,
+        )  # fmt: skip
+        assert letter["reason"].startswith(f"rejected by handler: MES accepted a cancellation of order {order['id']}")
+        assert position["state"] == "quoted", "the rejected message changed nothing"
+    finally:
+        asyncio.run(_discard(stack.settings.amqp_url, CRM_MES_EVENTS.dlq, str(stray.message_id)))
+
+
+async def _publish(url: str, exchange: str, envelope: Envelope) -> None:
+    publisher = Publisher(url)
+    try:
+        await publisher.publish(
+            exchange,
+            envelope.type,
+            envelope.to_bytes(),
+            message_id=str(envelope.message_id),
+            message_type=envelope.type,
+        )
+    finally:
+        await publisher.close()
+
+
+async def _discard(url: str, dlq: str, message_id: str, within: float = 30) -> None:
+    """Take this test's message out of the shared DLQ (the others go back when the connection closes)."""
+    connection = await aio_pika.connect(url, timeout=10)
+    try:
+        queue = await (await connection.channel()).get_queue(dlq, ensure=True)
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            message = await queue.get(no_ack=False, fail=False, timeout=5)
+            if message is None:
+                return  # gone already, or never dead-lettered: nothing left behind
+            if message.message_id == message_id:
+                await message.ack()
+                return
+    finally:
+        await connection.close()

@@ -8,11 +8,10 @@ from typing import Any
 import aio_pika
 import pytest
 
-from system.kernel.messaging.consumer import PermanentError
 from system.kernel.messaging.dlq import list_dead_letters, replay
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.outbox import add_to_outbox
-from tests.plugins.messaging_rig import Rig, message, outbox, poll, record_effect
+from tests.plugins.messaging_rig import RefusedUntilFixed, Rig, message, outbox, poll, record_effect
 
 
 async def publish_raw(rig: Rig, body: bytes, message_id: str) -> None:
@@ -57,13 +56,7 @@ async def test_poison_messages_end_in_the_dlq_with_reasons_while_others_are_serv
 
 
 async def test_a_permanent_error_is_dead_lettered_at_once_and_can_be_replayed(rig: Rig) -> None:
-    fixed = {"yes": False}
-
-    async def handler(conn: Any, envelope: Envelope, payload: Any) -> None:
-        if not fixed["yes"]:
-            raise PermanentError("order 42 does not exist")
-        await record_effect(conn, envelope, payload)
-
+    handler = RefusedUntilFixed()
     await rig.start_consumer({"order.cancelled": handler})
     await rig.start_relay()
     await rig.enqueue(range(7, 8))
@@ -72,7 +65,7 @@ async def test_a_permanent_error_is_dead_lettered_at_once_and_can_be_replayed(ri
     assert letter.reason == "rejected by handler: order 42 does not exist"
     assert letter.attempts == 1
 
-    fixed["yes"] = True
+    handler.fixed = True
     assert await replay(rig.url, rig.spec.dlq) == 1
     await poll(lambda: _count(rig, 1), within=30, what="the replayed message to take effect")
     assert await rig.effects_per_seq() == {7: 1}

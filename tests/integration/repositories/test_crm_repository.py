@@ -37,13 +37,14 @@ async def test_an_order_reads_back_as_it_was_written(crm_uow: UowFactory) -> Non
     customer = await with_customer(crm_uow)
     order = order_for(customer)
     order.cancellation = Cancellation(CancellationStatus.REFUSED, "printing")
+    order.trace_id = "0af7651916cd43dd8448eb211c80319c"
     async with crm_uow() as tx:
         await tx.orders.add(order)
     async with crm_uow() as tx:
         found = await tx.orders.get(order.id)
     assert found is not None
-    assert (found.id, found.customer_id, found.state, found.cancellation) == (
-        order.id, customer.id, State.PRICING, order.cancellation,
+    assert (found.id, found.customer_id, found.state, found.cancellation, found.trace_id) == (
+        order.id, customer.id, State.PRICING, order.cancellation, order.trace_id,
     )  # fmt: skip
     assert [(line.id, line.quantity, line.material) for line in found.lines] == [
         (line.id, line.quantity, line.material) for line in order.lines
@@ -65,6 +66,7 @@ async def test_saving_moves_the_state_and_appends_to_the_timeline(crm_uow: UowFa
     async with crm_uow() as tx:
         found, timeline = await tx.orders.get(order.id), await tx.orders.timeline(order.id)
     assert found is not None and found.state is State.CONFIRMED and found.lines[0].total_price == Decimal("1.50")
+    assert found.trace_id is None, "an order placed before trace ids were kept has none"
     assert [(e.state, e.note) for e in timeline] == [(State.QUOTED, "quoted"), (State.CONFIRMED, "accepted")]
 
 

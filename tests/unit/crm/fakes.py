@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from system.crm.adapters.dead_letters import BrokerUnavailable
 from system.crm.domain import Account, Order, State, TimelineEntry
-from system.crm.ports import FileInfo, IdempotencyClaim
+from system.crm.ports import DeadLetterInfo, DeadLetterScan, FileInfo, IdempotencyClaim
 from system.kernel.auth import hash_password
 from system.kernel.messaging.envelope import Envelope
 from tests.unit.fake_tx import LockTable, TxLocks
@@ -171,6 +172,25 @@ class FakeFiles:
     async def describe(self, file_id: uuid.UUID, *, account_id: uuid.UUID) -> FileInfo | None:
         found = self.known.get(file_id)
         return found[0] if found is not None and found[1] == account_id else None
+
+
+@dataclass
+class FakeDeadLetters:
+    """The DLQs' letters by the order they are about; `down` is a broker that cannot be reached."""
+
+    letters: dict[uuid.UUID, list[DeadLetterInfo]] = field(default_factory=dict)
+    complete: bool = True
+    down: bool = False
+
+    def add(self, order_id: uuid.UUID, type_: str = "order.cancellation_accepted", attempts: int = 1) -> DeadLetterInfo:
+        letter = DeadLetterInfo("crm.mes-events", str(uuid.uuid4()), type_, attempts, "rejected by handler: test")
+        self.letters.setdefault(order_id, []).append(letter)
+        return letter
+
+    async def for_order(self, order_id: uuid.UUID) -> DeadLetterScan:
+        if self.down:
+            raise BrokerUnavailable("RabbitMQ unreachable: fake")
+        return DeadLetterScan(list(self.letters.get(order_id, [])), self.complete)
 
 
 def crm_with(*accounts: Account, password: str = "pw") -> FakeCrm:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,14 +12,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from system.crm.adapters.dead_letters import BrokerDeadLetters
 from system.crm.app import mount
 from system.crm.domain import Account, Order, OrderLine, State
+from system.crm.ports import DeadLetters
 from system.crm.settings import CrmSettings
 from system.kernel.auth import Principal, issue_token
 from system.kernel.http import create_service_app
 from system.kernel.messaging.catalogue import Material, Process
 from tests.unit.access import Route, assert_problem, forged_tokens, operations
-from tests.unit.crm.fakes import FakeCrm, FakeFiles, uow_factory
+from tests.unit.crm.fakes import FakeCrm, FakeDeadLetters, FakeFiles, uow_factory
 
 SECRET = "unit-crm-secret-" + "x" * 16
 CUSTOMER = Account(uuid.uuid4(), "ada@example.com", "Ada", "customer", "b2c")
@@ -35,13 +38,23 @@ CUSTOMER_ALLOWED: set[Route] = PUBLIC | {
     ("POST", "/orders/{order_id}/confirm"),
     ("POST", "/orders/{order_id}/cancel"),
 }
-OPERATOR_ONLY: set[Route] = {("GET", "/orders/stuck"), ("POST", "/orders/{order_id}/deliver")}
+OPERATOR_ONLY: set[Route] = {
+    ("GET", "/orders/stuck"),
+    ("POST", "/orders/{order_id}/deliver"),
+    ("GET", "/orders/{order_id}/position"),
+}
 
 
-def build(db: FakeCrm, files: FakeFiles | None = None) -> FastAPI:
-    """The CRM app with its real routes (app.mount), on the in-memory unit of work and File Service."""
+def build(db: FakeCrm, files: FakeFiles | None = None, dead_letters: DeadLetters | None = None) -> FastAPI:
+    """The CRM app with its real routes (app.mount), on the in-memory unit of work, File Service and DLQs."""
     settings = CrmSettings(database_url="postgresql+asyncpg://unused/crm", auth_secret=SECRET)
-    return mount(create_service_app("unit-crm-api"), settings=settings, uow=uow_factory(db), files=files or FakeFiles())
+    return mount(
+        create_service_app("unit-crm-api"),
+        settings=settings,
+        uow=uow_factory(db),
+        files=files or FakeFiles(),
+        dead_letters=dead_letters or FakeDeadLetters(),
+    )
 
 
 OPERATIONS = operations(build(FakeCrm()))
@@ -62,13 +75,13 @@ def order_of(account: Account, state: State) -> Order:
 class Crm:
     """The app on a fake database holding the three accounts, one order of Ada's and one of Eve's."""
 
-    def __init__(self, state: State = State.QUOTED) -> None:
+    def __init__(self, state: State = State.QUOTED, dead_letters: DeadLetters | None = None) -> None:
         self.db = FakeCrm()
         for account in (CUSTOMER, OTHER, OPERATOR):
             self.db.accounts.rows[account.id] = (account, "no password")
         self.mine, self.theirs = order_of(CUSTOMER, state), order_of(OTHER, state)
         self.db.orders.rows.update({o.id: o for o in (self.mine, self.theirs)})
-        self.client = TestClient(build(self.db))
+        self.client = TestClient(build(self.db, dead_letters=dead_letters))
 
     def call(self, route: Route, bearer: str | None, order: Order | None = None) -> httpx.Response:
         """Call `route` as the holder of `bearer`, on `order` (Ada's by default), with a valid body."""
@@ -193,3 +206,52 @@ def test_text_postgresql_cannot_store_is_refused_with_a_422_naming_the_field() -
         else:
             raise AssertionError(f"{model.__name__}.{field} accepted a NUL character")
     assert LoginRequest(email="ada@example.com", password="demo").email == "ada@example.com"
+
+
+def test_an_operator_sees_where_any_customers_order_is() -> None:
+    letters = FakeDeadLetters()
+    crm = Crm(State.CANCELLATION_REQUESTED, letters)
+    crm.theirs.trace_id = "ab" * 16
+    letter = letters.add(crm.theirs.id, attempts=5)
+
+    response = crm.call(("GET", "/orders/{order_id}/position"), token(OPERATOR), crm.theirs)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["order_id"], body["customer_id"], body["state"]) == (
+        str(crm.theirs.id), str(OTHER.id), "cancellation_requested",
+    )  # fmt: skip
+    assert body["holder"] == "MES (deciding the cancellation)" and body["stuck"] is True
+    assert body["limit_seconds"] == 15 * 60 and body["in_state_seconds"] > 59 * 86400
+    assert body["trace_id"] == "ab" * 16 and body["timeline"] == []
+    assert body["dead_letters"] == [
+        {"queue": letter.queue, "message_id": letter.message_id, "type": letter.type, "attempts": 5,
+         "reason": letter.reason}
+    ] and body["dead_letters_complete"] is True  # fmt: skip
+    assert crm.untouched()
+
+
+@pytest.mark.parametrize("whose", ["own", "another customer's", "nobody's"])
+def test_customers_cannot_see_where_an_order_is_whoever_it_belongs_to(whose: str) -> None:
+    crm = Crm()
+    order = {"own": crm.mine, "another customer's": crm.theirs}.get(whose, order_of(CUSTOMER, State.QUOTED))
+
+    assert_problem(crm.call(("GET", "/orders/{order_id}/position"), token(CUSTOMER), order), 403, "forbidden")
+
+
+def test_an_unknown_order_has_no_position() -> None:
+    crm = Crm()
+    response = crm.call(("GET", "/orders/{order_id}/position"), token(OPERATOR), order_of(CUSTOMER, State.QUOTED))
+    assert_problem(response, 404, "not-found")
+
+
+def test_an_unreachable_broker_is_a_503_with_retry_after_not_a_500() -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the real adapter's connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    crm = Crm(dead_letters=BrokerDeadLetters(f"amqp://guest:guest@127.0.0.1:{port}/"))
+
+    response = crm.call(("GET", "/orders/{order_id}/position"), token(OPERATOR))
+
+    assert_problem(response, 503, "broker-unavailable")
+    assert response.headers["retry-after"] == "5"

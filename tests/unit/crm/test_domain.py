@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from system.crm.domain import STUCK_AFTER, TRANSITIONS, InvalidTransition, Order, State
+from system.crm.domain import HOLDERS, STUCK_AFTER, TRANSITIONS, InvalidTransition, Order, State, holder
 
 ALLOWED = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
 FORBIDDEN = sorted(set(itertools.product(State, State)) - ALLOWED)
@@ -76,3 +76,50 @@ def test_an_order_is_stuck_once_it_overstays_its_state() -> None:
     assert not order.is_stuck(order.state_since + limit - timedelta(seconds=1))
     assert order.is_stuck(order.state_since + limit + timedelta(seconds=1))
     assert not order_in(State.DELIVERED).is_stuck(order.state_since + timedelta(days=365))
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (State.PRICING, "pricing pool (via MES)"),
+        (State.QUOTED, "customer"),
+        (State.PRICING_FAILED, "customer"),
+        (State.CONFIRMED, "MES (production)"),
+        (State.IN_PRODUCTION, "MES (production)"),
+        (State.QUALITY_CHECK, "MES (production)"),
+        (State.QC_FAILED, "MES (production)"),
+        (State.CANCELLATION_REQUESTED, "MES (deciding the cancellation)"),
+        (State.SHIPPED, "carrier"),
+        (State.DELIVERED, None),
+        (State.CANCELLED, None),
+    ],
+)
+def test_each_state_names_who_holds_the_order(state: State, expected: str | None) -> None:
+    assert holder(state) == expected
+
+
+def test_only_finished_orders_are_held_by_nobody_and_every_state_with_a_limit_has_a_holder() -> None:
+    assert set(HOLDERS) == set(State), "a new state must say who holds it"
+    assert {s for s in State if holder(s) is None} == {s for s, targets in TRANSITIONS.items() if not targets}
+    assert all(holder(s) for s in STUCK_AFTER)
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_a_position_measures_the_time_in_the_state_against_its_limit(state: State) -> None:
+    order = order_in(state)
+    now = order.state_since + timedelta(days=30, seconds=1)
+
+    position = order.position(now)
+
+    assert (position.state, position.since, position.elapsed) == (state, order.state_since, now - order.state_since)
+    assert position.limit == STUCK_AFTER.get(state) and position.holder == holder(state)
+    assert (
+        position.stuck is order.is_stuck(now) is (state in STUCK_AFTER and STUCK_AFTER[state] < now - order.state_since)
+    )
+
+
+def test_an_order_is_stuck_only_past_its_limit_not_at_it() -> None:
+    order = order_in(State.CANCELLATION_REQUESTED)
+    limit = STUCK_AFTER[State.CANCELLATION_REQUESTED]
+    assert not order.position(order.state_since + limit).stuck
+    assert order.position(order.state_since + limit + timedelta(microseconds=1)).stuck

@@ -12,12 +12,13 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from system.crm.domain import HOLDERS, STUCK_AFTER, State
 from system.mesh.errors import InvalidModel
 from system.mesh.validate import validate_model
 
@@ -63,6 +64,8 @@ class FakeCrm:
     known_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # the File Service's, for filenames
     stuck: list[str] = field(default_factory=list)  # ids GET /orders/stuck reports
     failing: set[str] = field(default_factory=set)  # paths that answer 500
+    dead_letters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by order id, as the DLQs hold them
+    broker_down: bool = False  # GET /orders/{id}/position answers 503, as the CRM does when RabbitMQ is unreachable
 
     def add_account(self, email: str, password: str, role: str = "customer", **extra: Any) -> dict[str, Any]:
         account: dict[str, Any] = {"id": str(uuid.uuid4()), "email": email, "role": role}
@@ -82,6 +85,17 @@ class FakeCrm:
         order.update(state=state, updated_at=now(), state_since=now())
         self.timelines[order_id].append({"state": state, "source": source, "message_id": None, "trace_id": None})
         self.timelines[order_id][-1] |= {"at": now(), "note": note}
+
+    def overstay(self, order_id: str) -> None:
+        """Make the order stuck: in its state since an hour longer than the state's limit (it must have one)."""
+        since = datetime.now(UTC) - STUCK_AFTER[State(self.orders[order_id]["state"])] - timedelta(hours=1)
+        self.orders[order_id]["state_since"] = since.isoformat()
+        self.stuck.append(order_id)
+
+    def dead_letter(self, order_id: str, type_: str, attempts: int, reason: str) -> None:
+        """A message about the order, dead-lettered from the CRM's queue."""
+        letter = {"queue": "crm.mes-events", "message_id": str(uuid.uuid4()), "type": type_, "attempts": attempts}
+        self.dead_letters.setdefault(order_id, []).append({**letter, "reason": reason})
 
     def quote(self, order_id: str, unit_price: str, warnings: list[str] | None = None) -> None:
         """The quote arrives: every line gets `unit_price`."""
@@ -136,6 +150,8 @@ class FakeCrm:
         match = re.fullmatch(r"/orders/([^/]+)(?:/([a-z]+))?", path)
         if match and not re.fullmatch(r"[0-9a-f-]{36}", match.group(1)):
             return problem(422, "validation-error", "path.order_id: Input should be a valid UUID")
+        if match and match.group(2) == "position":  # the role first, as the CRM: nothing said of whose order it is
+            return self._position(caller, match.group(1))
         order = self.orders.get(match.group(1)) if match else None
         if match is None or order is None or (caller["role"] != "operator" and order["customer_id"] != caller["id"]):
             return problem(404, "not-found", "No such order.")
@@ -157,6 +173,23 @@ class FakeCrm:
             return httpx.Response(202, json=self.view(order))
         self.set_state(order["id"], target, source="crm", note=note)
         return httpx.Response(200, json=self.view(order))
+
+    def _position(self, caller: dict[str, Any], order_id: str) -> httpx.Response:
+        if caller["role"] != "operator":
+            return problem(403, "forbidden", "only operators look up where an order is")
+        if (order := self.orders.get(order_id)) is None:
+            return problem(404, "not-found", f"no order {order_id}")
+        if self.broker_down:
+            return problem(503, "broker-unavailable", "RabbitMQ is unavailable.")
+        state, checked = State(order["state"]), datetime.now(UTC)
+        elapsed = (checked - datetime.fromisoformat(order["state_since"])).total_seconds()
+        limit = STUCK_AFTER[state].total_seconds() if state in STUCK_AFTER else None
+        body = {"order_id": order_id, "customer_id": order["customer_id"], "state": state.value}
+        body |= {"since": order["state_since"], "in_state_seconds": elapsed, "limit_seconds": limit}
+        body |= {"stuck": limit is not None and elapsed > limit, "holder": HOLDERS[state]}
+        body |= {"trace_id": order.get("trace_id"), "timeline": self.timelines[order_id]}
+        body |= {"dead_letters": self.dead_letters.get(order_id, []), "dead_letters_complete": True}
+        return httpx.Response(200, json={**body, "checked_at": checked.isoformat()})
 
     def _place(self, request: httpx.Request, caller: dict[str, Any]) -> httpx.Response:
         key = request.headers.get("idempotency-key")
@@ -182,8 +215,10 @@ class FakeCrm:
                 for line in lines
             ],
             "failure_reasons": [],
+            "trace_id": uuid.uuid4().hex,  # the trace the order was placed in (its first step's, as in the CRM)
         }
-        self.timelines[order_id] = [{"state": "pricing", "source": "crm", "message_id": None, "trace_id": None}]
+        first = {"state": "pricing", "source": "crm", "message_id": None, "trace_id": self.orders[order_id]["trace_id"]}
+        self.timelines[order_id] = [first]
         self.timelines[order_id][0] |= {"at": now(), "note": "order placed"}
         if key:
             self.by_key[key] = order_id

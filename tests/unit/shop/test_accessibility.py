@@ -77,3 +77,14 @@ def test_error_pages(customer: TestClient) -> None:
     response = customer.get("/no-such-page")
     assert response.status_code == 404
     assert_accessible(response.text)
+
+
+def test_where_is_my_order(operator: TestClient, services: FakeServices, customer: TestClient, tmp_path: Path) -> None:
+    order_id = place(customer, [upload(customer, cube_bytes(tmp_path))])
+    services.crm.overstay(order_id)
+    services.crm.dead_letter(order_id, "order.priced", 5, "failed after 5 attempts")
+    assert_accessible(operator.get("/operator/orders").text)
+    assert_accessible(operator.get("/operator/orders", params={"order": "not an id"}).text)
+    doc = assert_accessible(operator.get(f"/operator/orders/{order_id}").text)
+    headers = [th for thead in doc.find_all("thead") for th in thead.find_all("th")]
+    assert headers and all(th.attrs.get("scope") == "col" for th in headers)
