@@ -74,6 +74,22 @@ def stuck_order() -> dict[str, Any]:
     }
 
 
+def position() -> dict[str, Any]:
+    """Where a stuck order is, as the operator's page reads it (`system.shop.schema.Position`): state against its
+    limit, who holds it, its timeline. Its trace id and dead letters are optional there and vary, so not stated."""
+    return {
+        "order_id": s.uuid(s.ORDER_ID),
+        "state": match.str("quoted"),
+        "since": s.time(),
+        "in_state_seconds": match.number(1213200.5),
+        "limit_seconds": match.number(1209600.0),
+        "stuck": True,
+        "holder": match.str("customer"),
+        "timeline": match.each_like(timeline_entry(), min=1),
+        "checked_at": s.time(),
+    }
+
+
 def timeline_entry() -> dict[str, Any]:
     """One timeline entry (`TimelineEntry`): its state, source and time (ids and note are nullable)."""
     return {"state": match.str("pricing"), "source": match.str("crm"), "at": s.time()}

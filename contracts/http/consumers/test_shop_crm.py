@@ -1,4 +1,5 @@
-"""Shop -> CRM: what the Shop's `CrmClient` sends and reads (sign-in, account, orders, actions, stuck orders)."""
+"""Shop -> CRM: what the Shop's `CrmClient` sends and reads (sign-in, account, orders, actions, stuck orders,
+where an order is)."""
 
 from __future__ import annotations
 
@@ -175,6 +176,21 @@ async def test_the_stuck_orders(shop_crm: Contract) -> None:
     async with shop_crm.serve(pact) as http:
         stuck = await CrmClient(http).stuck(s.TOKEN)
     assert [(o.id, o.state_since) for o in stuck] == [(s.ORDER_ID, datetime.fromisoformat(s.WHEN))]
+
+
+async def test_where_an_order_is(shop_crm: Contract) -> None:
+    pact = shop_crm.pact()
+    (
+        pact.upon_receiving("an operator's request for where an order is")
+        .given("an operator signed in and an order stuck in quoted")
+        .with_request("GET", s.path("/orders/{order_id}/position", order_id=s.ORDER_ID))
+        .with_header("Authorization", s.bearer())
+        .will_respond_with(200)
+        .with_body(bodies.position(), JSON)
+    )
+    async with shop_crm.serve(pact) as http:
+        position = await CrmClient(http).position(s.TOKEN, s.ORDER_ID)
+    assert position.stuck and position.holder == "customer" and position.timeline[0].state == "pricing"
 
 
 async def test_liveness(shop_crm: Contract) -> None:
