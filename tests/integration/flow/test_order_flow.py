@@ -151,8 +151,11 @@ def test_an_operator_sees_where_an_order_is_and_the_trace_it_was_placed_in(
     assert position["dead_letters"] == [] and position["dead_letters_complete"] is True
     trace_id = position["trace_id"]
     assert trace_id and len(trace_id) == 32 and position["timeline"][0]["trace_id"] == trace_id
-    held = trace_sink.wait_for(order["id"], lambda t: t.trace_id == trace_id, 30, "the trace it was placed in")
-    assert {"crm", "mes"} <= held.services()
+    # Each service sends its spans in batches (every second): wait for MES's to be in, not just the trace.
+    held = trace_sink.wait_for(
+        order["id"], lambda t: t.trace_id == trace_id and {"crm", "mes"} <= t.services(), 30, "its placement's trace"
+    )
+    assert held.trace_id == trace_id
     trace_sink.attach(trace_id, "the order's placement, as its position names it")
     assert crm_api.get(f"/orders/{order['id']}/position", headers=b2c).status_code == 403
 
