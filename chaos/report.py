@@ -71,7 +71,7 @@ def write(writer: AllureWriter, outcome: Outcome) -> None:
         full_name=f"chaos.{exp.name}",
         message="; ".join(reasons),
         measurements=figures(o),
-        parameters={"experiment": exp.name, "fault held (s)": exp.hold},
+        parameters={"experiment": exp.name, "fault held (s)": exp.hold, "traced requests": f"{o.trace_ratio:.0%}"},
         labels={"epic": "messaging", "feature": "resilience under faults", "story": exp.name},
         attachments={
             "timeline.svg": svg,

@@ -15,6 +15,7 @@ from chaos.experiments import Experiment
 from chaos.observe import observe
 from chaos.workload import History, Targets, Workload
 from system.crm.seed import DEMO_ACCOUNTS
+from system.kernel.head_sampling import PRODUCTION_TRACE_RATIO
 from system.stack.rabbitmq import RabbitNode
 from system.stack.stack import Stack
 from tests.fixtures import meshes
@@ -30,6 +31,7 @@ class Plan:
     concurrency: int = 24
     pace: float = 0.1  # seconds between two placements: the stream lasts while the fault is on
     fault_after: float = 0.25  # share of the orders acknowledged before the fault
+    trace_ratio: float = PRODUCTION_TRACE_RATIO  # the stream is production traffic: sampled as an edge would
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Outcome:
     recovery_first_s: float | None  # fault end -> first order settled after it
     recovery_all_s: float | None  # fault end -> the last order settled
     observations: list[str]  # what the system did about the fault (logs, proxy counters)
+    trace_ratio: float = 1.0  # share of the stream's requests the services traced
 
     @property
     def passed(self) -> bool:
@@ -95,7 +98,7 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
         raise RuntimeError(f"steady state not met before {experiment.name}: {[r for r in status.rows if not r[1]]}")
     tokens, models = await asyncio.to_thread(prepare, targets)
     dead_before = await asyncio.to_thread(dlq_depth, stack)
-    workload = Workload(targets, tokens, models)
+    workload = Workload(targets, tokens, models, trace_ratio=plan.trace_ratio)
     started = time.monotonic()
     stream = asyncio.create_task(workload.run(plan.orders, plan.concurrency, plan.pace))
     flowing = asyncio.create_task(workload.acknowledged(int(plan.orders * plan.fault_after)).wait())
@@ -126,6 +129,7 @@ async def run(experiment: Experiment, stack: Stack, plan: Plan) -> Outcome:
         recovery_first_s=after[0] if after else None,
         recovery_all_s=after[-1] if after else None,
         observations=observations,
+        trace_ratio=plan.trace_ratio,
     )
 
 

@@ -8,6 +8,7 @@ CHAOS_EXPERIMENTS (comma-separated names) and CHAOS_ORDERS override them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -35,7 +36,7 @@ def selected(profile: str) -> tuple[list[str], Plan]:
     if unknown:
         raise SystemExit(f"unknown experiment(s) {unknown}; known: {', '.join(EXPERIMENTS)}")
     if orders := os.environ.get("CHAOS_ORDERS"):
-        plan = Plan(orders=int(orders), concurrency=plan.concurrency, pace=plan.pace)
+        plan = dataclasses.replace(plan, orders=int(orders))
     return names, plan
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from system.kernel.head_sampling import HeadSampler
+
 SCRIPTS = {"cancel-quoted": 15, "cancel-confirmed": 15, "deliver": 60, "reprint": 10}  # weights, per cent
 PRODUCE = ["start", "complete", "qc-pass", "ship"]
 REPRINT = ["start", "complete", "qc-fail", "start", "complete", "qc-pass", "ship"]
@@ -63,10 +65,18 @@ class GaveUp(RuntimeError):
 class Workload:
     """Drives `orders` orders through the APIs with `concurrency` customers at a time."""
 
-    def __init__(self, targets: Targets, tokens: dict[str, str], models: dict[str, list[str]], seed: int = 7) -> None:
+    def __init__(
+        self,
+        targets: Targets,
+        tokens: dict[str, str],
+        models: dict[str, list[str]],
+        seed: int = 7,
+        trace_ratio: float = 1.0,
+    ) -> None:
         self.targets, self.tokens, self.models = targets, tokens, models
         self.history = History()
         self.rng = random.Random(seed)
+        self.sampler = HeadSampler(trace_ratio, random.Random(seed + 1))  # the edge's decision, per request
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
         self.deadline = 300.0  # seconds a step may take, outages included
         self._milestones: list[tuple[int, asyncio.Event]] = []
@@ -196,7 +206,8 @@ class Workload:
         while True:
             started = time.monotonic()
             try:
-                response = await self.http.request(method, url, headers=headers, **kwargs)
+                sent = {**headers, **self.sampler.headers()}
+                response = await self.http.request(method, url, headers=sent, **kwargs)
                 status: int | str = response.status_code
             except httpx.HTTPError as exc:
                 response, status = None, type(exc).__name__

@@ -18,6 +18,7 @@ from locust.env import Environment
 from load.figures import QUOTE, QUOTE_NAME
 from load.models import next_cube
 from load.timeline import placed_to_quoted_ms
+from system.kernel.head_sampling import HeadSampler
 
 # Valid material/process pairs of the price list (system/pricing/rates.py): every order is priceable.
 COMBINATIONS = (("pla", "fdm"), ("petg", "fdm"), ("abs", "fdm"), ("nylon", "sls"), ("resin", "sla"))
@@ -39,14 +40,22 @@ class Urls:
 class Api:
     """One virtual user's calls; failures are reported to Locust and answered with None."""
 
-    def __init__(self, client: FastHttpSession, urls: Urls, environment: Environment, rng: random.Random) -> None:
+    def __init__(
+        self, client: FastHttpSession, urls: Urls, environment: Environment, rng: random.Random, trace_ratio: float
+    ) -> None:
         self.client = client
         self.urls = urls
         self.environment = environment
         self.rng = rng
+        self.sampler = HeadSampler(trace_ratio, rng)
+
+    def _send(self, method: str, url: str, name: str, headers: Headers | None = None, **kwargs: Any) -> Any:
+        """A request to one of our APIs, carrying the edge's sampling decision (system/kernel/head_sampling.py)."""
+        headers = {**(headers or {}), **self.sampler.headers()}
+        return self.client.request(method, url, name=name, headers=headers, catch_response=True, **kwargs)
 
     def _json(self, method: str, url: str, name: str, who: Headers | None = None, **kwargs: Any) -> Any:
-        with self.client.request(method, url, name=name, headers=who, catch_response=True, **kwargs) as response:
+        with self._send(method, url, name, who, **kwargs) as response:
             if not 200 <= (response.status_code or 0) < 300:
                 response.failure(f"{response.status_code}: {(response.text or '')[:300]}")
                 return None
@@ -100,13 +109,8 @@ class Api:
             "POST", f"{self.urls.crm}/orders", "/orders", headers, json={"lines": lines}
         )
         if order is not None and retry:
-            with self.client.request(
-                "POST",
-                f"{self.urls.crm}/orders",
-                name="/orders (retry, same key)",
-                headers=headers,
-                json={"lines": lines},
-                catch_response=True,
+            with self._send(
+                "POST", f"{self.urls.crm}/orders", "/orders (retry, same key)", headers, json={"lines": lines}
             ) as again:
                 if again.status_code != 200 or again.json().get("id") != order["id"]:
                     answer = f"{again.status_code}: {(again.text or '')[:200]}"
@@ -178,9 +182,7 @@ class Api:
         """Cancel: 200 before confirmation, 202 (a request MES decides) after; 409 once production started is an
         honest answer too (an operator got there first)."""
         url = f"{self.urls.crm}/orders/{order_id}/cancel"
-        with self.client.request(
-            "POST", url, name="/orders/{id}/cancel", headers=who, json={"reason": reason}, catch_response=True
-        ) as r:
+        with self._send("POST", url, "/orders/{id}/cancel", who, json={"reason": reason}) as r:
             if r.status_code == 409 and "in_production" in (r.text or ""):
                 r.success()
             elif r.status_code not in (200, 202):
@@ -201,9 +203,7 @@ class Api:
         """Advance a production job; with `taken_is_ok`, a 409 (another operator, or an accepted cancellation, got
         there first) is a normal answer, not a failure. True when the job moved."""
         url = f"{self.urls.mes}/production-jobs/{job_id}/{action}"
-        with self.client.request(
-            "POST", url, name=f"/production-jobs/{{id}}/{action}", headers=who, catch_response=True
-        ) as r:
+        with self._send("POST", url, f"/production-jobs/{{id}}/{action}", who) as r:
             if r.status_code == 200:
                 return True
             if r.status_code == 409 and taken_is_ok:

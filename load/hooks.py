@@ -35,6 +35,9 @@ def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--load-profile", default="smoke", help="load profile (the step shape reads its steps)")
     parser.add_argument("--thresholds-json", default="[]", help="limits to judge the run by (load.thresholds.dumps)")
     parser.add_argument("--summary", default="", help="where to write the run's summary JSON")
+    parser.add_argument(
+        "--trace-ratio", type=float, default=1.0, help="share of requests the services trace (head sampling)"
+    )
 
 
 def endpoint(entry: StatsEntry) -> Endpoint:
@@ -82,6 +85,7 @@ def on_quitting(environment: Environment) -> None:
     if options.summary:
         summary: dict[str, Any] = {
             "profile": options.load_profile,
+            "trace_ratio": options.trace_ratio,
             "seconds": seconds,
             "endpoints": [
                 {

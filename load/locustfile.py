@@ -52,7 +52,7 @@ class _Signed(FastHttpUser):
         options = self.environment.parsed_options
         urls = Urls(crm=options.crm_url, files=options.files_url, mes=options.mes_url)
         self.rng = random.Random()
-        self.api = Api(self.client, urls, self.environment, self.rng)
+        self.api = Api(self.client, urls, self.environment, self.rng, options.trace_ratio)
         who = self.api.sign_in(self.email, options.password)
         if who is None:
             self.stop()  # the failed login is in the stats; this user has nothing else to do

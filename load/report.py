@@ -177,7 +177,11 @@ def write(summary: Mapping[str, Any], files: Artifacts, writer: AllureWriter, st
             full_name=f"load.{profile}.run",
             message="; ".join(_verdict_text(v) for v in failed),
             trace="\n".join(filter(None, [errors and f"request failures:\n{errors}", steps and f"steps:\n{steps}"])),
-            parameters={"profile": profile, **{f"threshold {v['metric']}": _verdict_text(v) for v in general}},
+            parameters={
+                "profile": profile,
+                "traced requests": f"{summary.get('trace_ratio', 1.0):.0%}",
+                **{f"threshold {v['metric']}": _verdict_text(v) for v in general},
+            },
             measurements={
                 k: round(figures[k], 4)
                 for k in (

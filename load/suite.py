@@ -37,6 +37,7 @@ def locust_command(
     users: int | None = None,
     run_time: int | None = None,
     processes: int | None = None,
+    trace_ratio: float | None = None,
 ) -> list[str]:
     """The Locust command line for a profile (a stepped one leaves users and time to its shape)."""
     locustfiles = f"{LOCUSTFILE},{STEP_SHAPE}" if profile.stepped else str(LOCUSTFILE)
@@ -55,6 +56,7 @@ def locust_command(
     crm, file_service, mes = urls
     cmd += ["--crm-url", crm, "--files-url", file_service, "--mes-url", mes, "--load-profile", profile.name]
     cmd += ["--thresholds-json", limits, "--summary", str(files.summary)]
+    cmd += ["--trace-ratio", str(profile.trace_ratio if trace_ratio is None else trace_ratio)]
     if processes:
         cmd += ["--processes", str(processes)]
     return cmd
@@ -89,6 +91,10 @@ def main(
     processes: Annotated[
         int | None, typer.Option(envvar="LOAD_PROCESSES", help="Locust worker processes (distributed)")
     ] = None,
+    trace_ratio: Annotated[
+        float | None,
+        typer.Option(envvar="LOAD_TRACE_RATIO", min=0.0, max=1.0, help="override the share of traced requests"),
+    ] = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -116,9 +122,10 @@ def main(
     files.summary.unlink(missing_ok=True)
     cmd = locust_command(
         profile, files, _urls(crm_url, files_url, mes_url), thresholds.dumps(limits),
-        users=users, run_time=run_time, processes=processes,
+        users=users, run_time=run_time, processes=processes, trace_ratio=trace_ratio,
     )  # fmt: skip
     print(f"load profile {profile.name}: {profile.description}", flush=True)
+    print(f"  traced: {profile.trace_ratio if trace_ratio is None else trace_ratio:.0%} of requests", flush=True)
     for limit in limits:
         print(f"  threshold {limit.metric} {limit.text}", flush=True)
     started = time.time()

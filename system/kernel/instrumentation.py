@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
@@ -46,6 +46,11 @@ class EntryPointsOnly(Sampler):
     def get_description(self) -> str:
         """The sampler's name in diagnostics."""
         return "EntryPointsOnly"
+
+
+def service_sampler() -> Sampler:
+    """Every service's sampler: follow the caller's decision (head sampling at the edge), else start at entry points."""
+    return ParentBased(EntryPointsOnly())
 
 
 def instrument_libraries(*, clients: bool = True) -> None:

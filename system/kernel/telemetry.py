@@ -12,10 +12,9 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased
 from pythonjsonlogger.json import JsonFormatter
 
-from system.kernel.instrumentation import EntryPointsOnly, instrument_libraries
+from system.kernel.instrumentation import instrument_libraries, service_sampler
 
 PACKAGE = "order-system"  # the distribution whose version the spans carry
 REPLICA_ENV = "SERVICE_INSTANCE"
@@ -65,7 +64,7 @@ def setup_tracing(
     provider = trace.get_tracer_provider()
     if _configured and isinstance(provider, TracerProvider):
         return provider
-    provider = TracerProvider(resource=service_resource(service, worker), sampler=ParentBased(EntryPointsOnly()))
+    provider = TracerProvider(resource=service_resource(service, worker), sampler=service_sampler())
     if exporter is None and otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import socket
 import subprocess
 import sys
@@ -16,11 +18,12 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from pipelines.paths import REPO_ROOT
-from system.kernel.instrumentation import EntryPointsOnly
+from system.kernel.head_sampling import HeadSampler
+from system.kernel.instrumentation import service_sampler
 from system.kernel.telemetry import REPLICA_ENV, replica_id, service_resource
 
 
@@ -55,7 +58,7 @@ def test_a_replica_without_a_name_is_its_host_and_pid_and_a_pool_worker_adds_its
 
 
 def test_a_trace_starts_only_where_work_enters_a_process() -> None:
-    tracer, exporter = recorder(sampler=ParentBased(EntryPointsOnly()))
+    tracer, exporter = recorder(sampler=service_sampler())
     for kind in SpanKind:
         with tracer.start_as_current_span(f"root {kind.name}", kind=kind):
             pass
@@ -71,6 +74,37 @@ def test_a_trace_starts_only_where_work_enters_a_process() -> None:
         "root PRODUCER",
         "root SERVER",
     ], "a client or internal span with no parent is a background chore (outbox polling, probes): dropped"
+
+
+def test_an_unsampled_request_from_the_edge_is_recorded_at_no_hop_and_passes_the_decision_on() -> None:
+    tracer, exporter = recorder(sampler=service_sampler())
+    w3c = TraceContextTextMapPropagator()
+    incoming = HeadSampler(0.0).headers()
+    with tracer.start_as_current_span("POST /orders", context=w3c.extract(incoming), kind=SpanKind.SERVER) as server:
+        assert not server.is_recording()
+        with tracer.start_as_current_span("INSERT outbox", kind=SpanKind.CLIENT) as sql:
+            assert not sql.is_recording()
+        message: dict[str, str] = {}
+        w3c.inject(message)  # what the outbox stores with the event
+    assert message["traceparent"].split("-")[1] == incoming["traceparent"].split("-")[1], "the same trace id"
+    assert message["traceparent"].endswith("-00"), "the next hop is told not to record either"
+    with tracer.start_as_current_span("consume", context=w3c.extract(message), kind=SpanKind.CONSUMER) as consumer:
+        assert not consumer.is_recording()
+    assert exporter.get_finished_spans() == ()
+    assert HeadSampler(1.0).headers() == {}, "a traced request carries nothing: the service starts its trace"
+
+
+def test_the_head_sampler_leaves_its_ratio_of_requests_to_be_traced_with_fresh_valid_ids() -> None:
+    sampler = HeadSampler(0.1, random.Random(5))
+    drawn = [sampler.headers() for _ in range(10_000)]
+    traced = sum(1 for h in drawn if not h)
+    assert 900 <= traced <= 1100, traced
+    ids = [h["traceparent"] for h in drawn if h]
+    assert all(re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-00", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(h for h in (HeadSampler(0.0).headers() for _ in range(100)))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        HeadSampler(1.5)
 
 
 @pytest.fixture(scope="module")

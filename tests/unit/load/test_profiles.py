@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from load.profiles import GATE_PROFILES, PROFILES, ProfileError, select
+from load.report import Artifacts
+from load.suite import locust_command
+from system.kernel.head_sampling import PRODUCTION_TRACE_RATIO
 
 
 @pytest.mark.parametrize(("gate", "expected"), [("pr", "smoke"), ("release", "release"), ("nightly", "soak")])
@@ -38,3 +43,24 @@ def test_release_and_soak_are_judged_by_the_gate_policy_and_smoke_by_its_own_lim
     assert PROFILES["release"].policy == "release" and PROFILES["soak"].policy == "nightly"
     assert PROFILES["smoke"].policy is None
     assert {t.metric for t in PROFILES["smoke"].thresholds} == {"load.error_rate", "load.quoted_orders"}
+
+
+def test_gate_loads_trace_what_a_production_edge_samples_and_smoke_traces_everything() -> None:
+    assert {p.name: p.trace_ratio for p in PROFILES.values()} == {
+        "smoke": 1.0,
+        "release": PRODUCTION_TRACE_RATIO,
+        "soak": PRODUCTION_TRACE_RATIO,
+        "step": PRODUCTION_TRACE_RATIO,
+    }
+
+
+def test_the_locust_command_carries_the_profiles_trace_ratio_unless_overridden(tmp_path: Path) -> None:
+    files = Artifacts(tmp_path / "load")
+    urls = ("http://crm", "http://files", "http://mes")
+
+    def ratio(cmd: list[str]) -> str:
+        return cmd[cmd.index("--trace-ratio") + 1]
+
+    assert ratio(locust_command(PROFILES["release"], files, urls, "[]")) == str(PRODUCTION_TRACE_RATIO)
+    assert ratio(locust_command(PROFILES["release"], files, urls, "[]", trace_ratio=1.0)) == "1.0"
+    assert ratio(locust_command(PROFILES["smoke"], files, urls, "[]")) == "1.0"
