@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow bench-tracing
+.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow bench-tracing bench-pricing
 
 setup:
 	@scripts/setup.sh
@@ -48,6 +48,10 @@ bench-tracing: setup
 
 bench-messaging: setup
 	$(PY) -m load.bench.messaging
+
+# Measuring a million-triangle model: ours beside trimesh doing the same (no stack needed).
+bench-pricing: setup
+	$(PY) -m load.bench.pricing
 
 clean: down
 	rm -rf .stack

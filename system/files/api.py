@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +61,20 @@ class CompleteRequest(BaseModel):
     parts: list[CompletedPart] = Field(default=[], max_length=10_000)
 
 
+class MeshChecksOut(BaseModel):
+    """What measuring the mesh repaired or found (system/mesh/summary.py MeshChecks), with warnings."""
+
+    welded_vertices: int
+    degenerate_faces: int
+    duplicate_faces: int
+    flipped_faces: int
+    inverted_shells: int
+    cavities: int
+    crossing_shells: int
+    orientable: bool
+    warnings: list[str]
+
+
 class FileOut(BaseModel):
     id: uuid.UUID
     sha256: str
@@ -72,6 +87,8 @@ class FileOut(BaseModel):
     bbox_min: tuple[float, float, float]
     bbox_max: tuple[float, float, float]
     watertight: bool
+    shells: int = Field(description="Closed or open surfaces the model is made of")
+    checks: MeshChecksOut
     created_at: datetime
     deduplicated: bool = Field(default=False, description="The caller had uploaded these same bytes before")
 
@@ -90,6 +107,8 @@ class FileOut(BaseModel):
             bbox_min=s.bbox_min,
             bbox_max=s.bbox_max,
             watertight=s.watertight,
+            shells=s.shells,
+            checks=MeshChecksOut(**asdict(s.checks), warnings=list(s.checks.warnings())),
             created_at=f.created_at,
             deduplicated=deduplicated,
         )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -39,6 +40,8 @@ contents = Table(
     Column("bbox", JSONB, nullable=False),
     Column("watertight", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("shells", Integer, nullable=False, server_default="1"),
+    Column("checks", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # MeshChecks as a dict
 )
 
 # One row per account and content: the account's own file (the public file id), name and date.

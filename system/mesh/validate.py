@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from system.mesh.errors import InvalidModel
-from system.mesh.geometry import MeshSummary, Triangles, summarize
+from system.mesh.geometry import Triangles
 from system.mesh.stl import load_stl
+from system.mesh.summary import MeshSummary, summarize
 from system.mesh.threemf import MAX_UNCOMPRESSED, load_3mf
 
 ZIP_MAGIC = b"PK\x03\x04"

@@ -135,7 +135,7 @@ def quote(geometry: MeshSummary, params: Parameters) -> Quote:
         breakdown = {name: _cents(amount) for name, amount in lines.items()}
         breakdown["rounding"] = _cents(total - sum(breakdown.values(), D(0)))
         unit = _cents(total / params.quantity)
-    warnings = () if geometry.watertight else (NOT_WATERTIGHT,)
+    warnings = (() if geometry.watertight else (NOT_WATERTIGHT,)) + geometry.checks.warnings()
     return Quote(unit_price=unit, total_price=total, breakdown=breakdown, warnings=warnings)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.files.domain import Content, ModelFile, Upload
 from system.files.schema import contents, grants, uploads
-from system.mesh import MeshSummary
+from system.mesh import MeshChecks, MeshSummary
+
+CHECK_FIELDS = frozenset(f.name for f in fields(MeshChecks))
 
 
 class DuplicateContent(Exception):
@@ -100,6 +102,8 @@ class SqlFileRepository:
                         area_mm2=s.area_mm2,
                         bbox={"min": list(s.bbox_min), "max": list(s.bbox_max)},
                         watertight=s.watertight,
+                        shells=s.shells,
+                        checks=asdict(s.checks),
                         created_at=content.created_at,
                     )
                 )
@@ -162,6 +166,8 @@ def _to_content(row: dict[str, Any]) -> Content:
         bbox_min=tuple(row["bbox"]["min"]),
         bbox_max=tuple(row["bbox"]["max"]),
         watertight=row["watertight"],
+        shells=row["shells"],
+        checks=MeshChecks(**{k: v for k, v in row["checks"].items() if k in CHECK_FIELDS}),
     )
     return Content(
         id=row["id"],

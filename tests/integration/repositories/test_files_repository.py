@@ -11,9 +11,13 @@ import pytest
 
 from system.files.adapters.repository import DuplicateContent, DuplicateFile
 from system.files.domain import Content, ModelFile, Upload, object_key_for
-from system.mesh import MeshSummary
+from system.mesh import MeshChecks, MeshSummary
 
-SUMMARY = MeshSummary("stl-binary", 12, 8000.0, 2400.0, (0.0, 0.0, 0.0), (20.0, 20.0, 20.0), True)
+# The findings of the mesh checks must survive the round trip too.
+SUMMARY = MeshSummary(
+    "stl-binary", 24, 7936.0, 2800.0, (0.0, 0.0, 0.0), (20.0, 20.0, 20.0), True,
+    shells=2, checks=MeshChecks(welded_vertices=5, flipped_faces=3, cavities=1, orientable=True),
+)  # fmt: skip
 
 
 def content() -> Content:

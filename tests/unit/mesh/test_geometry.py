@@ -10,8 +10,8 @@ import trimesh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from system.mesh import InvalidModel, MeshSummary, load_stl, summarize
-from system.mesh.geometry import is_watertight, vertex_ids
+from system.mesh import InvalidModel, MeshChecks, MeshSummary, load_stl, summarize
+from system.mesh.geometry import vertex_ids
 from tests.fixtures.meshes import (
     CUBE_CORNERS,
     CUBE_FACES,
@@ -32,6 +32,8 @@ def test_cube_summary_is_exact() -> None:
         bbox_min=(0.0, 0.0, 0.0),
         bbox_max=(10.0, 10.0, 10.0),
         watertight=True,
+        shells=1,
+        checks=MeshChecks(),
     )
 
 
@@ -72,8 +74,8 @@ def test_edge_shared_by_four_triangles_is_not_watertight() -> None:
     cube = cube_triangles(1.0)
     neighbour = cube + np.array([1.0, 1.0, 0.0])
     pair = np.concatenate([cube, neighbour])  # two closed cubes meeting along one edge
-    assert is_watertight(neighbour)
-    assert not is_watertight(pair)
+    assert summarize(neighbour, "stl-binary").watertight
+    assert not summarize(pair, "stl-binary").watertight
 
     def soup(triangles: np.ndarray) -> trimesh.Trimesh:  # trimesh merges the repeated vertices itself
         return trimesh.Trimesh(triangles.reshape(-1, 3), np.arange(triangles.size // 3).reshape(-1, 3))
@@ -85,7 +87,7 @@ def test_negative_zero_counts_as_the_same_vertex() -> None:
     flipped = cube_triangles(2.0)
     flipped[0][flipped[0] == 0.0] = -0.0  # one triangle spells its zeros as -0.0: same value, other bits
     assert np.signbit(flipped).any()
-    assert is_watertight(flipped)
+    assert summarize(flipped, "stl-binary").watertight
 
 
 def test_vertex_ids_stay_exact_when_every_hash_collides() -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from system.kernel.messaging.catalogue import Material, Process
-from system.mesh import MeshSummary
+from system.mesh import MeshChecks, MeshSummary
 from system.pricing.cost import (
     Parameters,
     Quote,
@@ -184,6 +184,13 @@ def test_a_mesh_that_is_not_watertight_gets_a_provisional_price_with_a_warning()
     q = priced(cube(50, watertight=False))
     assert q.total_price == priced().total_price
     assert q.warnings == (NOT_WATERTIGHT,)
+
+
+def test_shells_that_cross_each_other_are_priced_with_the_self_intersection_warning() -> None:
+    crossing = replace(cube(50), shells=2, checks=MeshChecks(crossing_shells=2))
+    q = priced(crossing)
+    assert len(q.warnings) == 1 and "self-intersection" in q.warnings[0]
+    assert priced().warnings == (), "a clean part carries no warning"
 
 
 def test_a_mesh_without_volume_is_unpriceable() -> None:
