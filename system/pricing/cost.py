@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
-from system.kernel.messaging.catalogue import Material, Process
+from system.kernel.messaging.catalogue import Material, Process, Unit
 from system.mesh import MeshSummary
+from system.mesh.units import in_mm, largest_side, likely_units
 from system.pricing.rates import (
     CENT,
     CURRENCY,
@@ -57,6 +58,7 @@ class Parameters:
     lead_time_days: int
     customer_kind: str  # "b2c" | "b2b"
     contract_discount_pct: Decimal = Decimal(0)
+    unit: Unit = Unit.MM  # what the model's coordinates are in
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,9 @@ def check_printable(geometry: MeshSummary, params: Parameters) -> None:
         )
 
 
-def quote(geometry: MeshSummary, params: Parameters) -> Quote:
-    """The price of `params.quantity` parts of this geometry, or Unpriceable."""
+def quote(drawn: MeshSummary, params: Parameters) -> Quote:
+    """The price of `params.quantity` parts of this geometry (in `params.unit`), or Unpriceable."""
+    geometry = in_mm(drawn, params.unit)
     check_printable(geometry, params)
     # A fixed context: the result must not depend on whatever precision or rounding the process set globally.
     with localcontext(Context(prec=28)):
@@ -135,8 +138,21 @@ def quote(geometry: MeshSummary, params: Parameters) -> Quote:
         breakdown = {name: _cents(amount) for name, amount in lines.items()}
         breakdown["rounding"] = _cents(total - sum(breakdown.values(), D(0)))
         unit = _cents(total / params.quantity)
-    warnings = (() if geometry.watertight else (NOT_WATERTIGHT,)) + geometry.checks.warnings()
+    open_mesh = () if geometry.watertight else (NOT_WATERTIGHT,)
+    warnings = open_mesh + geometry.checks.warnings() + _unit_doubt(drawn, params)
     return Quote(unit_price=unit, total_price=total, breakdown=breakdown, warnings=warnings)
+
+
+def _unit_doubt(drawn: MeshSummary, params: Parameters) -> tuple[str, ...]:
+    """A warning when a part that looks drawn in another unit is ordered in millimetres."""
+    likely = likely_units(drawn) if params.unit == Unit.MM else ()
+    if not likely:
+        return ()
+    others = " or ".join(u.value for u in likely)
+    return (
+        f"The part measures only {largest_side(drawn):.3g} mm across, far smaller than printed parts usually are: "
+        f"if it was drawn in {others}, order it with that unit; this price is for millimetres.",
+    )
 
 
 def _decimal(value: float) -> Decimal:

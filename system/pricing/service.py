@@ -67,6 +67,7 @@ def parameters_of(request: PricingRequested) -> Parameters:
         process=line.process,
         quantity=line.quantity,
         lead_time_days=line.lead_time_days,
+        unit=line.unit,
         customer_kind=request.customer_kind,
         contract_discount_pct=request.contract_discount_pct,
     )

@@ -31,6 +31,20 @@ class Process(StrEnum):
     SLS = "sls"
 
 
+class Unit(StrEnum):
+    """The length unit a model was drawn in: STL files carry none, so the customer says it per order line."""
+
+    MM = "mm"
+    CM = "cm"
+    INCH = "inch"
+    M = "m"
+
+    @property
+    def mm(self) -> float:
+        """Millimetres per unit."""
+        return {"mm": 1.0, "cm": 10.0, "inch": 25.4, "m": 1000.0}[self.value]
+
+
 class OrderLine(Contract):
     line_id: uuid.UUID
     file_id: uuid.UUID
@@ -39,6 +53,7 @@ class OrderLine(Contract):
     process: Process
     quantity: int = Field(ge=1, le=10_000)
     lead_time_days: int = Field(ge=1, le=90)
+    unit: Unit = Unit.MM  # absent in messages from before units: those models were taken as millimetres
 
 
 class OrderPlaced(Contract):

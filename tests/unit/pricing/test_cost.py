@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from system.kernel.messaging.catalogue import Material, Process
-from system.mesh import MeshChecks, MeshSummary
+from system.kernel.messaging.catalogue import Material, Process, Unit
+from system.mesh import MeshChecks, MeshSummary, summarize
 from system.pricing.cost import (
     Parameters,
     Quote,
@@ -19,6 +19,7 @@ from system.pricing.cost import (
     quote,
 )
 from system.pricing.rates import MINIMUM_LINE_PRICE, NOT_WATERTIGHT, PROCESSES
+from tests.fixtures.cad import l_bracket
 
 D = Decimal
 
@@ -191,6 +192,18 @@ def test_shells_that_cross_each_other_are_priced_with_the_self_intersection_warn
     q = priced(crossing)
     assert len(q.warnings) == 1 and "self-intersection" in q.warnings[0]
     assert priced().warnings == (), "a clean part carries no warning"
+
+
+def test_a_part_drawn_in_inches_is_priced_at_its_real_size_and_in_mm_with_a_warning() -> None:
+    vertices, faces = l_bracket()
+    drawn = summarize(vertices[faces], "stl-binary")
+    real_size = summarize(vertices[faces] * 25.4, "stl-binary")
+    in_inches = priced(drawn, unit=Unit.INCH, quantity=10)
+    assert in_inches.total_price == priced(real_size, quantity=10).total_price > MINIMUM_LINE_PRICE
+    assert in_inches.warnings == ()
+    as_mm = priced(drawn, quantity=10)
+    assert as_mm.total_price == MINIMUM_LINE_PRICE, "read as 1.3 mm specks: the minimum price"
+    assert len(as_mm.warnings) == 1 and "drawn in inch or cm" in as_mm.warnings[0]
 
 
 def test_a_mesh_without_volume_is_unpriceable() -> None:
