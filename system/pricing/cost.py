@@ -117,7 +117,10 @@ def check_printable(geometry: MeshSummary, params: Parameters) -> None:
 def quote(drawn: MeshSummary, params: Parameters) -> Quote:
     """The price of `params.quantity` parts of this geometry (in `params.unit`), or Unpriceable."""
     geometry = in_mm(drawn, params.unit)
-    check_printable(geometry, params)
+    try:
+        check_printable(geometry, params)
+    except Unpriceable as exc:
+        raise Unpriceable(" ".join([str(exc), *_unit_doubt(drawn, params)])) from None
     # A fixed context: the result must not depend on whatever precision or rounding the process set globally.
     with localcontext(Context(prec=28)):
         process, material = PROCESSES[params.process], MATERIALS[params.material]
@@ -151,7 +154,7 @@ def _unit_doubt(drawn: MeshSummary, params: Parameters) -> tuple[str, ...]:
     others = " or ".join(u.value for u in likely)
     return (
         f"The part measures only {largest_side(drawn):.3g} mm across, far smaller than printed parts usually are: "
-        f"if it was drawn in {others}, order it with that unit; this price is for millimetres.",
+        f"if it was drawn in {others}, order it with that unit (this answer is for millimetres).",
     )
 
 

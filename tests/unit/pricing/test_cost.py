@@ -201,9 +201,11 @@ def test_a_part_drawn_in_inches_is_priced_at_its_real_size_and_in_mm_with_a_warn
     in_inches = priced(drawn, unit=Unit.INCH, quantity=10)
     assert in_inches.total_price == priced(real_size, quantity=10).total_price > MINIMUM_LINE_PRICE
     assert in_inches.warnings == ()
-    as_mm = priced(drawn, quantity=10)
-    assert as_mm.total_price == MINIMUM_LINE_PRICE, "read as 1.3 mm specks: the minimum price"
-    assert len(as_mm.warnings) == 1 and "drawn in inch or cm" in as_mm.warnings[0]
+    with pytest.raises(Unpriceable, match=r"no printable volume \(0.384 mm³\).*if it was drawn in inch or cm"):
+        priced(drawn, quantity=10)  # read as a 1.3 mm speck
+    speck = priced(cube(2.5))
+    assert speck.total_price == MINIMUM_LINE_PRICE
+    assert len(speck.warnings) == 1 and "drawn in inch or cm, order it with that unit" in speck.warnings[0]
 
 
 def test_a_mesh_without_volume_is_unpriceable() -> None:
