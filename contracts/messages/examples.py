@@ -7,7 +7,7 @@ from typing import Any
 
 from pact import match
 
-from system.kernel.messaging.catalogue import Material, Process
+from system.kernel.messaging.catalogue import Material, Process, Unit
 
 ORDER_ID = "4a7e3c10-5b2d-4e8f-a1c6-9d0b2e7f3a15"
 CUSTOMER_ID = "0c9b1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"
@@ -59,6 +59,7 @@ def order_line() -> dict[str, Any]:
         "process": one_of(Process),
         "quantity": match.integer(3),
         "lead_time_days": match.integer(7),
+        "unit": one_of(Unit),
     }
 
 

@@ -105,7 +105,7 @@ async def place_order(
     also when the first request is still being processed; the same key with a different body is refused (422).
     """
     lines = [
-        service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days, l.filename)
+        service.LineRequest(l.file_id, l.material, l.process, l.quantity, l.lead_time_days, l.filename, l.unit)
         for l in body.lines  # noqa: E741
     ]
     order, created = await service.place_order(principal, lines, idempotency_key=idempotency_key, uow=uow, files=files)

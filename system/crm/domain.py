@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from system.kernel.messaging.catalogue import Material, Process
+from system.kernel.messaging.catalogue import Material, Process, Unit
 
 
 class State(StrEnum):
@@ -118,6 +118,7 @@ class OrderLine:
     process: Process
     quantity: int
     lead_time_days: int
+    unit: Unit = Unit.MM  # what the model's coordinates are in
     unit_price: Decimal | None = None
     total_price: Decimal | None = None
     warnings: list[str] = field(default_factory=list)

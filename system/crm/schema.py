@@ -80,6 +80,7 @@ order_lines = Table(
     Column("process", Text, nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("lead_time_days", Integer, nullable=False),
+    Column("unit", Text, nullable=False, server_default="mm"),  # the model's length unit (Unit)
     Column("unit_price", Numeric(12, 2)),
     Column("total_price", Numeric(12, 2)),
     Column("warnings", JSONB, nullable=False, server_default="[]"),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from system.crm.domain import Account, Order, State, TimelineEntry
 from system.crm.ports import DeadLetterInfo
 from system.crm.service import OrderPosition
-from system.kernel.messaging.catalogue import Material, Process
+from system.kernel.messaging.catalogue import Material, Process, Unit
 
 # PostgreSQL text cannot hold NUL characters: refuse them at the door (a clear 422, not a database error).
 NO_NUL = r"^[^\x00]*$"
@@ -48,6 +48,7 @@ class LineIn(BaseModel):
     process: Process
     quantity: int = Field(ge=1, le=10_000)
     lead_time_days: int = Field(ge=1, le=90)
+    unit: Unit = Field(default=Unit.MM, description="The unit the model was drawn in (STL files carry none)")
     # The File Service stores identical bytes once, under the name of whoever uploaded them first: the
     # customer's own name for their model comes with the line, or another customer's name would show.
     filename: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
@@ -70,6 +71,7 @@ class LineOut(BaseModel):
     process: Process
     quantity: int
     lead_time_days: int
+    unit: Unit
     unit_price: Decimal | None
     total_price: Decimal | None
     warnings: list[str]

@@ -33,6 +33,7 @@ from system.kernel.messaging.catalogue import (
     OrderConfirmed,
     OrderPlaced,
     Process,
+    Unit,
 )
 from system.kernel.messaging.catalogue import OrderLine as LineContract
 from system.kernel.messaging.envelope import Envelope
@@ -78,6 +79,7 @@ class LineRequest:
     quantity: int
     lead_time_days: int
     filename: str | None = None  # the customer's name for the model; else the File Service's
+    unit: Unit = Unit.MM
 
 
 async def authenticate(email: str, password: str, *, uow: UowFactory) -> Account | None:
@@ -132,6 +134,7 @@ async def place_order(
                     r.process,
                     r.quantity,
                     r.lead_time_days,
+                    r.unit,
                 )
                 for r, i in zip(lines, described, strict=True)
                 if i is not None
@@ -178,8 +181,11 @@ async def _earlier(
 
 def request_fingerprint(lines: list[LineRequest]) -> str:
     """A digest of what was ordered, so a key re-used for a different order is recognised."""
+    # The unit joins only when it is not mm, so keys fingerprinted before units existed still match.
     canonical = [
-        [str(r.file_id), r.material.value, r.process.value, r.quantity, r.lead_time_days, r.filename] for r in lines
+        [str(r.file_id), r.material.value, r.process.value, r.quantity, r.lead_time_days, r.filename]
+        + ([r.unit.value] if r.unit != Unit.MM else [])
+        for r in lines
     ]
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
 
@@ -197,7 +203,7 @@ def _placed(order: Order, account: Account) -> Envelope:
         lines=[
             LineContract(
                 line_id=l.id, file_id=l.file_id, sha256=l.sha256, material=l.material, process=l.process,
-                quantity=l.quantity, lead_time_days=l.lead_time_days,
+                quantity=l.quantity, lead_time_days=l.lead_time_days, unit=l.unit,
             )
             for l in order.lines  # noqa: E741
         ],

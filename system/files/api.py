@@ -14,6 +14,8 @@ from system.files import service
 from system.files.deps import CallerDep, RepoDep, SettingsDep, StoreDep, current_caller
 from system.files.domain import Forbidden, ModelFile, NotFound, UploadIncomplete, UploadRejected
 from system.kernel.errors import Problem
+from system.kernel.messaging.catalogue import Unit
+from system.mesh.units import likely_units
 
 # Every route needs a caller (set here, so no route can forget it); the routes also take it as an argument
 # (FastAPI resolves it once per request).
@@ -89,6 +91,9 @@ class FileOut(BaseModel):
     watertight: bool
     shells: int = Field(description="Closed or open surfaces the model is made of")
     checks: MeshChecksOut
+    likely_units: list[Unit] = Field(
+        description="Units the model was probably drawn in when, read in mm, it is no plausible print (else [])"
+    )
     created_at: datetime
     deduplicated: bool = Field(default=False, description="The caller had uploaded these same bytes before")
 
@@ -109,6 +114,7 @@ class FileOut(BaseModel):
             watertight=s.watertight,
             shells=s.shells,
             checks=MeshChecksOut(**asdict(s.checks), warnings=list(s.checks.warnings())),
+            likely_units=list(likely_units(s)),
             created_at=f.created_at,
             deduplicated=deduplicated,
         )

@@ -9,11 +9,14 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from system.shop.schema import MATERIALS, PROCESSES, ModelFile
+from system.shop.schema import MATERIALS, PROCESSES, UNITS, ModelFile
 from system.shop.views import file_size
 
 MAX_LINES = 20
-FIELDS = ("key", "file_id", "filename", "file_note", "material", "process", "quantity", "lead_time_days")
+FIELDS = (
+    "key", "file_id", "filename", "file_note", "unit_question", "material", "process", "quantity",
+    "lead_time_days", "unit",
+)  # fmt: skip
 TIMES = "\N{MULTIPLICATION SIGN}"
 KEY = re.compile(r"[0-9a-f]{8}")
 
@@ -29,6 +32,8 @@ class LineDraft:
     process: str = "fdm"
     quantity: str = "1"
     lead_time_days: str = "7"
+    unit: str = "mm"
+    unit_question: str = ""  # asked when the model reads as a speck in mm: the customer must choose
     key: str = field(default_factory=lambda: secrets.token_hex(4))  # unique ids for the line's controls
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -40,7 +45,10 @@ class LineDraft:
         note = f"{file_size(file.size)} · {file.triangle_count:,} triangles · {size}"
         if not file.watertight:
             note += " · not watertight"
-        return cls(file_id=file.id, filename=filename or file.filename, file_note=note)
+        line = cls(file_id=file.id, filename=filename or file.filename, file_note=note)
+        if file.likely_units:
+            line.unit, line.unit_question = "", unit_question(file)
+        return line
 
     def validate(self) -> bool:
         """Check the options against the CRM's rules; messages go into `errors` by field."""
@@ -53,6 +61,8 @@ class LineDraft:
             self.errors["quantity"] = "Enter a quantity from 1 to 10,000."
         if not _int_between(self.lead_time_days, 1, 90):
             self.errors["lead_time_days"] = "Enter a lead time from 1 to 90 days."
+        if self.unit not in UNITS:
+            self.errors["unit"] = "Choose the unit the model was drawn in."
         return not self.errors
 
     def payload(self) -> dict[str, Any]:
@@ -63,8 +73,19 @@ class LineDraft:
             "process": self.process,
             "quantity": int(self.quantity),
             "lead_time_days": int(self.lead_time_days),
+            "unit": self.unit,
             **({"filename": self.filename[:255]} if self.filename else {}),  # the customer's name for the model
         }
+
+
+def unit_question(file: ModelFile) -> str:
+    """The question for a model that reads as a speck in millimetres."""
+    w, d, h = file.dimensions_mm
+    others = " or ".join(file.likely_units)
+    return (
+        f"Read in millimetres this model measures only {w:.3g} {TIMES} {d:.3g} {TIMES} {h:.3g} mm. "
+        f"Was it drawn in {others}? Choose its unit before we price it."
+    )
 
 
 def _int_between(value: str, low: int, high: int) -> bool:
@@ -96,5 +117,7 @@ def _line(v: dict[str, str]) -> LineDraft:
         process=v["process"],
         quantity=v["quantity"],
         lead_time_days=v["lead_time_days"],
+        unit=v["unit"],
+        unit_question=v["unit_question"],
         key=key,
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Role = Literal["customer", "operator"]
 MATERIALS = ("pla", "petg", "abs", "nylon", "resin")
 PROCESSES = ("fdm", "sla", "sls")
+UNITS = ("mm", "cm", "inch", "m")
 FINAL_STATES = frozenset({"delivered", "cancelled"})
 
 
@@ -43,6 +44,7 @@ class OrderLine(Remote):
     process: str
     quantity: int
     lead_time_days: int
+    unit: str = "mm"
     unit_price: Decimal | None = None
     total_price: Decimal | None = None
     warnings: list[str] = []
@@ -138,6 +140,7 @@ class ModelFile(Remote):
     bbox_min: tuple[float, float, float] = (0.0, 0.0, 0.0)
     bbox_max: tuple[float, float, float] = (0.0, 0.0, 0.0)
     watertight: bool = True
+    likely_units: list[str] = []  # when, read in mm, the model is a speck: the units to ask about
     deduplicated: bool = False
 
     @property

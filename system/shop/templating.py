@@ -15,6 +15,7 @@ from system.shop.views import (
     MATERIALS,
     PROCESSES,
     SOURCES,
+    UNITS,
     duration,
     duration_since,
     eur,
@@ -57,6 +58,6 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(
         steps=steps, JOB_STATES=JOB_STATES, JOB_ACTIONS=JOB_ACTIONS, MATERIALS=MATERIALS, PROCESSES=PROCESSES
     )
-    env.globals.update(SOURCES=SOURCES, JOB_EMPTY=JOB_EMPTY, waterfall_url=waterfall_url)
+    env.globals.update(SOURCES=SOURCES, JOB_EMPTY=JOB_EMPTY, waterfall_url=waterfall_url, UNITS=UNITS)
     env.trim_blocks = env.lstrip_blocks = True
     return templates

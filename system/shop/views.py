@@ -59,6 +59,7 @@ JOB_ACTIONS: dict[str, list[tuple[str, str]]] = {
 }
 MATERIALS = {"pla": "PLA", "petg": "PETG", "abs": "ABS", "nylon": "Nylon", "resin": "Resin"}
 PROCESSES = {"fdm": "FDM · filament", "sla": "SLA · resin", "sls": "SLS · powder"}
+UNITS = {"mm": "millimetres (mm)", "cm": "centimetres (cm)", "inch": "inches (in)", "m": "metres (m)"}
 SOURCES = {"crm": "Order desk", "mes": "Production", "shop": "Shop", "pricing": "Pricing"}
 
 

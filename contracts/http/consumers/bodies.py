@@ -33,6 +33,7 @@ def line(priced: bool) -> dict[str, Any]:
         "process": match.str("fdm"),
         "quantity": match.int(2),
         "lead_time_days": match.int(7),
+        "unit": match.regex("mm", regex="^(mm|cm|inch|m)$"),
     }
     if priced:
         shape |= {"unit_price": s.money("21.25"), "total_price": s.money("42.50")}
@@ -130,4 +131,5 @@ def model_file() -> dict[str, Any]:
         "bbox_min": [match.number(0.0)] * 3,
         "bbox_max": [match.number(10.0)] * 3,
         "watertight": match.bool(True),
+        "likely_units": [],  # a plain-sized cube raises no unit question (Pact cannot say "a list, maybe empty")
     }

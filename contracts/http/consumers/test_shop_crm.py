@@ -52,7 +52,7 @@ async def test_the_signed_in_account(shop_crm: Contract) -> None:
 async def test_place_an_order(shop_crm: Contract) -> None:
     pact = shop_crm.pact()
     line = {"file_id": s.given("file_id", s.FILE_ID), "material": "pla", "process": "fdm", "quantity": 2}
-    line |= {"lead_time_days": 7, "filename": "bracket.stl"}
+    line |= {"lead_time_days": 7, "unit": "inch", "filename": "bracket.stl"}
     (
         pact.upon_receiving("an order for one of the customer's files")
         .given("a customer signed in with a stored model file")

@@ -23,7 +23,7 @@ from system.crm.domain import (
 )
 from system.crm.ports import IdempotencyClaim
 from system.crm.schema import accounts, idempotency_keys, order_lines, order_timeline, orders
-from system.kernel.messaging.catalogue import Material, Process
+from system.kernel.messaging.catalogue import Material, Process, Unit
 
 
 class SqlAccounts:
@@ -202,6 +202,7 @@ def _line_values(l: OrderLine) -> dict[str, Any]:  # noqa: E741
         "process": l.process.value,
         "quantity": l.quantity,
         "lead_time_days": l.lead_time_days,
+        "unit": l.unit.value,
         "unit_price": l.unit_price,
         "total_price": l.total_price,
         "warnings": l.warnings,
@@ -218,6 +219,7 @@ def _line(r: Any) -> OrderLine:
         process=Process(r["process"]),
         quantity=r["quantity"],
         lead_time_days=r["lead_time_days"],
+        unit=Unit(r["unit"]),
         unit_price=r["unit_price"],
         total_price=r["total_price"],
         warnings=list(r["warnings"]),

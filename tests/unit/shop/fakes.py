@@ -20,6 +20,7 @@ import httpx
 
 from system.crm.domain import HOLDERS, STUCK_AFTER, State
 from system.mesh.errors import InvalidModel
+from system.mesh.units import likely_units
 from system.mesh.validate import validate_model
 
 CRM, MES, FILES = "http://crm.test", "http://mes.test", "http://files.test"
@@ -366,6 +367,7 @@ class FakeFiles:
             "bbox_min": list(summary.bbox_min),
             "bbox_max": list(summary.bbox_max),
             "watertight": summary.watertight,
+            "likely_units": [u.value for u in likely_units(summary)],  # as the File Service answers
             "created_at": now(),
             "deduplicated": False,
         }

@@ -34,9 +34,10 @@ def order_form(client: TestClient, file_ids: list[str], **options: str) -> dict[
     page = client.get("/orders/new", params=[("file", i) for i in file_ids]).text
     form: dict[str, list[str]] = {"csrf_token": [csrf_token(page)]}
     form["idempotency_key"] = re.findall(r'name="idempotency_key" value="([^"]+)"', page)
-    for name in ("key", "file_id", "filename", "file_note"):
+    for name in ("key", "file_id", "filename", "file_note", "unit_question"):
         form[name] = re.findall(rf'name="{name}" value="([^"]*)"', page)
-    for name, default in (("material", "pla"), ("process", "fdm"), ("quantity", "3"), ("lead_time_days", "7")):
+    defaults = (("material", "pla"), ("process", "fdm"), ("quantity", "3"), ("lead_time_days", "7"), ("unit", "mm"))
+    for name, default in defaults:
         form[name] = [options.get(name, default)] * len(file_ids)
     return form
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.fixtures.cad import l_bracket
+from tests.fixtures.meshes import write_binary_stl
 from tests.unit.shop.fakes import FakeServices
 from tests.unit.shop.flows import cube_bytes, order_form, place, upload
 from tests.unit.shop.html import Element, buttons, by_role, csrf_token, parse
@@ -38,7 +40,7 @@ def test_placing_an_order_sends_every_line_and_an_idempotency_key(
     assert response.status_code == 303
     [(key, body)] = posted_orders(services)
     assert key == form["idempotency_key"][0] and len(key) >= 32
-    line = {"material": "petg", "process": "fdm", "quantity": 25, "lead_time_days": 14}
+    line = {"material": "petg", "process": "fdm", "quantity": 25, "lead_time_days": 14, "unit": "mm"}
     files = [{"file_id": file_id, "filename": "cube.stl"}, {"file_id": other, "filename": "lid.stl"}]
     assert body == {"lines": [{**f, **line} for f in files]}
     [order_id] = services.crm.orders
@@ -73,6 +75,30 @@ def test_options_out_of_range_are_shown_next_to_their_field(
     assert errors == ["Enter a quantity from 1 to 10,000.", "Enter a lead time from 1 to 90 days."]
     assert [e.attrs["value"] for e in doc.find_all("input", name="quantity")] == ["0"], "the input is kept"
     assert posted_orders(services) == []
+
+
+def test_a_model_that_reads_as_a_speck_in_mm_asks_for_its_unit_before_it_is_priced(
+    customer: TestClient, services: FakeServices, tmp_path: Path
+) -> None:
+    vertices, faces = l_bracket()  # 1.3 x 1.0 x 0.75: drawn in inches
+    bracket = upload(customer, write_binary_stl(tmp_path / "b.stl", vertices[faces]).read_bytes(), "bracket.stl")
+    plain = upload(customer, cube_bytes(tmp_path), "cube.stl")
+    page = parse(customer.get("/orders/new", params=[("file", bracket), ("file", plain)]).text)
+    [question] = page.find_all("p", **{"data-unit-question": ""})
+    times = "\N{MULTIPLICATION SIGN}"
+    assert f"1.3 {times} 1 {times} 0.75 mm" in question.text() and "Was it drawn in inch or cm?" in question.text()
+    chosen = [[o.attrs["value"] for o in s.find_all("option") if "selected" in o.attrs] for s in page.find_all(
+        "select", name="unit")]  # fmt: skip
+    assert chosen == [[""], ["mm"]], "no unit is assumed for the speck; the cube is plainly in mm"
+
+    unanswered = customer.post("/orders", data=order_form(customer, [bracket], unit=""))
+    assert unanswered.status_code == 422 and posted_orders(services) == []
+    assert [e.text() for e in parse(unanswered.text).find_all("p", class_="field-error")] == [
+        "Choose the unit the model was drawn in."
+    ]
+    assert customer.post("/orders", data=order_form(customer, [bracket], unit="inch")).status_code == 303
+    [(_, body)] = posted_orders(services)
+    assert body["lines"][0]["unit"] == "inch"  # type: ignore[index]
 
 
 def test_an_order_needs_a_model(customer: TestClient, services: FakeServices) -> None:

@@ -110,8 +110,9 @@ def test_a_customer_sees_their_own_name_for_bytes_another_customer_uploaded_firs
     file_id = body["file"]["id"]
     failed = post_file(customer, b"not a model", "notes.stl", keep=file_id, keep_name="bracket.stl")
     assert [e.text() for e in parse(failed.text).find_all("legend")] == ["bracket.stl"]
-    form = {"csrf_token": csrf_token(page), **{"material": "pla", "process": "fdm"}}
-    for name in ("idempotency_key", "key", "file_id", "filename", "file_note", "quantity", "lead_time_days"):
+    form = {"csrf_token": csrf_token(page), **{"material": "pla", "process": "fdm", "unit": "mm"}}
+    for name in ("idempotency_key", "key", "file_id", "filename", "file_note", "unit_question", "quantity",
+                 "lead_time_days"):  # fmt: skip
         form[name] = re.findall(rf'name="{name}"[^>]*value="([^"]*)"', page)[0]
     placed = customer.post("/orders", data=form)
     assert placed.status_code == 303, placed.text
