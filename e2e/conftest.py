@@ -23,7 +23,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from slugify import slugify
 
 from e2e.shop import UI, Visitor, sign_in
-from tests.fixtures import meshes
+from tests.fixtures import cad, meshes
 
 # Playwright cannot download its own browsers here: Debian's chromium package is the browser.
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -93,7 +93,8 @@ def visitor(new_context: Callable[..., BrowserContext], request: pytest.FixtureR
 def stl(tmp_path: Path) -> Callable[..., Path]:
     """`stl(kind="cube")`: a model file no other test uploads (its size is random, so is its content hash).
 
-    kinds: cube (closed, printable), truncated (cut off mid-record), flat (a cube squashed to zero volume).
+    kinds: cube (closed, printable), truncated (cut off mid-record), flat (a cube squashed to zero volume),
+    inch-bracket (an L bracket drawn in inches, 1.3 units wide: a speck if read in mm).
     """
 
     def write(kind: str = "cube", name: str | None = None) -> Path:
@@ -106,6 +107,9 @@ def stl(tmp_path: Path) -> Callable[..., Path]:
             return meshes.write_truncated_binary(path)
         if kind == "flat":
             return meshes.write_binary_stl(path, meshes.cube_triangles(size) * np.array([1.0, 1.0, 0.0]))
+        if kind == "inch-bracket":
+            vertices, faces = cad.l_bracket(depth=0.5 + size / 100)  # a unique content hash, as for cubes
+            return meshes.write_binary_stl(path, cad.cad_export(vertices, faces))
         raise ValueError(f"unknown model kind {kind!r}")
 
     return write

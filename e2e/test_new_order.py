@@ -163,3 +163,26 @@ def test_a_confirmed_orders_cancellation_is_asked_of_the_factory_and_its_answer_
     expect(timeline(ada).first).to_contain_text("Cancelled")
     expect(timeline(ada).nth(1)).to_contain_text("Cancellation requested")
     expect(timeline(ada).nth(1)).to_contain_text("Project was stopped")
+
+
+def test_a_model_drawn_in_inches_is_asked_about_and_priced_at_its_real_size(
+    visitor: Visitor, stl: Callable[..., Path]
+) -> None:
+    bracket = stl("inch-bracket")
+    ada = visitor(ADA)
+    ada.goto("/orders/new")
+    line = upload(ada, bracket)
+    expect(line.get_by_text("Was it drawn in inch or cm?")).to_be_visible()
+    unit = line.get_by_label("Drawn in")
+    expect(unit).to_have_value("")
+    choose(line, material="PLA", process="FDM", quantity=10)
+
+    ada.get_by_role("button", name="Place order").click()  # the browser itself refuses: the unit is required
+    expect(ada).to_have_url(re.compile(r"/orders/new$"))
+    assert unit.evaluate("select => select.validity.valueMissing") is True
+
+    unit.select_option(label="inches (in)")
+    place_order(ada)
+    wait_for_quote(ada)
+    expect(ada.get_by_role("cell", name=re.compile("drawn in inch"))).to_be_visible()
+    expect(ada.get_by_role("list", name=f"Warnings for {bracket.name}")).to_have_count(0)
