@@ -61,7 +61,7 @@ def summarize(triangles: Triangles, fmt: str) -> MeshSummary:
         raise InvalidModel("no-triangles", "The model contains no triangles, so there is nothing to print.")
     low, high = bounds(triangles)
     topology = build(triangles, tolerance=_tolerance(low, high))
-    solid = measure(topology, (low + high) / 2)
+    solid = measure(topology, triangles, (low + high) / 2)
     return MeshSummary(
         format=fmt,
         triangle_count=len(triangles),

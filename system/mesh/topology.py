@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from system.mesh.geometry import Triangles, row_ids, run_lengths, vertex_ids
+from system.mesh.geometry import Triangles, row_ids, run_lengths, run_starts, vertex_ids
 
 Ints = npt.NDArray[np.int64]
 RELATIVE_TOLERANCE = 1e-5  # of the bounding-box diagonal: 3 µm on a 300 mm part, far below any printer's step
@@ -28,8 +28,9 @@ OFFSETS = np.array([[x, y, z] for x in (0, 0.5) for y in (0, 0.5) for z in (0, 0
 class Topology:
     """The model as welded, oriented faces grouped in shells; what was set aside is counted."""
 
-    faces: Ints  # (n, 3) corner ids, each shell wound consistently (outward once `outward` ran)
-    vertices: Triangles  # (k, 3) corner positions the ids point into
+    faces: Ints  # (n, 3) corner ids, as read (see `flips`)
+    kept: Ints | None  # per face: its index among the triangles read (None: all kept, in order)
+    flips: npt.NDArray[np.bool_]  # per face: wound against its shell, so to be turned round
     shell: Ints  # per face: which shell it belongs to
     shells: int
     watertight: bool  # every edge joins exactly two faces
@@ -44,24 +45,28 @@ def build(triangles: Triangles, tolerance: float) -> Topology:
     """Weld, clean and orient a triangle soup; `tolerance` is the welding distance in model units."""
     corners = triangles.reshape(-1, 3)
     ids, count = vertex_ids(corners)
-    vertices = np.empty((count, 3))
-    vertices[ids] = corners
     faces = ids.reshape(-1, 3)
     edges = Edges.of(faces, count)
-    merged = _weld(vertices, edges.open_corners(), tolerance)
-    welded = int((merged != np.arange(count)).sum())
-    if welded:
-        faces = merged[faces]
-    repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
-    faces, duplicate = _drop_duplicates(faces[~repeated])
-    if welded or duplicate or repeated.any():  # the edges changed: index them again
+    kept: Ints | None = None
+    welded = duplicate = 0
+    repeated = np.zeros(len(faces), dtype=bool)
+    if not edges.closed():  # a closed mesh has nothing to weld, and a duplicate face would have opened it
+        vertices = np.empty((count, 3))
+        vertices[ids] = corners
+        merged = _weld(vertices, edges.open_corners(count), tolerance)
+        welded = int((merged != np.arange(count)).sum())
+        faces = merged[faces] if welded else faces
+        repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
+        kept, duplicate = _distinct(faces, np.flatnonzero(~repeated))
+        faces = faces[kept]
         edges = Edges.of(faces, count)
     first, second, same_way = edges.neighbours()
     shell, shells = _components(len(faces), first // 3, second // 3)
     flips, orientable = _orientation(len(faces), first // 3, second // 3, same_way, shell)
     return Topology(
-        faces=np.where(flips[:, None], faces[:, ::-1], faces),
-        vertices=vertices,
+        faces=faces,
+        kept=kept,
+        flips=flips,
         shell=shell,
         shells=shells,
         watertight=bool(len(faces)) and edges.closed(),
@@ -93,10 +98,12 @@ class Edges:
         """Every edge joins exactly two faces."""
         return bool((self.lengths == 2).all())
 
-    def open_corners(self) -> Ints:
+    def open_corners(self, count: int) -> Ints:
         """Corners on an edge that does not join exactly two faces: the only ones welding may need to move."""
         odd = self.order[np.repeat(self.lengths != 2, self.lengths)]
-        return np.unique(np.concatenate([self.starts[odd], self.ends[odd]]))
+        marked = np.zeros(count, dtype=bool)
+        marked[self.starts[odd]] = marked[self.ends[odd]] = True
+        return np.flatnonzero(marked)
 
     def neighbours(self) -> tuple[Ints, Ints, npt.NDArray[np.bool_]]:
         """Pairs of face corners on an edge of exactly two faces, and whether both run along it the same way
@@ -121,11 +128,20 @@ def _weld(vertices: Triangles, candidates: Ints, tolerance: float) -> Ints:
     rows, cols = [], []
     for offset in OFFSETS:
         cells = np.floor(scaled + offset).astype(np.int64)
-        group, groups = row_ids(cells.view(np.uint64))
-        first = np.full(groups, -1)
-        first[group[::-1]] = np.arange(len(group))[::-1]  # the first member of each cell
-        rows.append(np.arange(len(group)))
-        cols.append(first[group])
+        if cells.max() < 1 << 21:  # the usual case (the tolerance is 1e-5 of the size): one exact int64 key
+            group = (cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2]
+            order = np.argsort(group)
+            starts = run_starts(group[order])
+            first_in_run = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+            representative = np.empty(len(group), dtype=np.int64)
+            representative[order] = first_in_run
+        else:
+            ids, groups = row_ids(cells.view(np.uint64))
+            first = np.full(groups, -1)
+            first[ids[::-1]] = np.arange(len(ids))[::-1]  # the first member of each cell
+            representative = first[ids]
+        rows.append(np.arange(len(points)))
+        cols.append(representative)
     label, _ = _components(len(points), np.concatenate(rows), np.concatenate(cols))
     representative = np.full(label.max() + 1, -1)
     representative[label[::-1]] = candidates[::-1]
@@ -133,17 +149,17 @@ def _weld(vertices: Triangles, candidates: Ints, tolerance: float) -> Ints:
     return merged
 
 
-def _drop_duplicates(faces: Ints) -> tuple[Ints, int]:
-    """Keep the first of faces with the same three corners (in any order); return them and how many went."""
-    if not len(faces):
-        return faces, 0
-    group, groups = row_ids(np.ascontiguousarray(np.sort(faces, axis=1)).view(np.uint64))
-    if groups == len(faces):
-        return faces, 0
+def _distinct(faces: Ints, candidates: Ints) -> tuple[Ints, int]:
+    """Of the candidate faces, the first of each set of faces with the same three corners (in any order), and
+    how many repeats were left out."""
+    if not len(candidates):
+        return candidates, 0
+    group, groups = row_ids(np.ascontiguousarray(np.sort(faces[candidates], axis=1)).view(np.uint64))
+    if groups == len(candidates):
+        return candidates, 0
     first = np.full(groups, -1)
     first[group[::-1]] = np.arange(len(group))[::-1]
-    keep = np.sort(first)
-    return faces[keep], len(faces) - len(keep)
+    return candidates[np.sort(first)], len(candidates) - groups
 
 
 def _components(n: int, a: Ints, b: Ints) -> tuple[Ints, int]:
