@@ -1,0 +1,121 @@
+"""PrusaSlicer as a child process: slice one oriented model, report its progress, stop it on time.
+
+The slicer computes what a quote needs and geometry cannot: how long the printer runs (perimeters, infill,
+travel, supports) and how much material goes in, supports included. It runs headless from the command line
+(Debian's `prusa-slicer` 2.5) in its own process group, so a timeout or a cancellation kills it and everything
+it started; its progress lines (`70 => Infilling layers`) are passed on as they come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BINARY = "prusa-slicer"
+PROGRESS = re.compile(r"^\s*(\d{1,3}) => (.+?)\s*$")
+DURATION = re.compile(r"(?:(\d+)d\s*)?(?:(\d+)h\s*)?(?:(\d+)m\s*)?(?:(\d+)s)?")
+PRINT_TIME = re.compile(r"^; estimated printing time \(normal mode\) = (.+)$", re.M)
+FILAMENT_CM3 = re.compile(r"^; filament used \[cm3\] = ([0-9.]+)", re.M)
+TAIL_BYTES = 64 << 10  # the summary comments PrusaSlicer writes at the end of the G-code
+
+OnProgress = Callable[[int, str], Awaitable[None]]
+
+
+class SlicerFailed(RuntimeError):
+    """The slicer could not slice the model; `reason` is a sentence for the customer or the operator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SlicerTimedOut(SlicerFailed):
+    """The slicer ran past its time limit and was killed."""
+
+
+@dataclass(frozen=True)
+class SliceEstimate:
+    """What the slicer says a build of one part takes."""
+
+    print_seconds: float
+    material_cm3: float  # the part and its supports
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a PrusaSlicer duration such as `1d 10h 21m 42s` or `58s`."""
+    match = DURATION.fullmatch(text.strip())
+    if not match or not any(match.groups()):
+        raise ValueError(f"not a slicer duration: {text!r}")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def parse_gcode_summary(tail: str) -> SliceEstimate:
+    """The estimate in the summary comments at the end of a G-code file."""
+    time_found, material_found = PRINT_TIME.search(tail), FILAMENT_CM3.search(tail)
+    if not time_found or not material_found:
+        raise SlicerFailed("The slicer wrote G-code without its time and material summary.")
+    return SliceEstimate(parse_duration(time_found.group(1)), float(material_found.group(1)))
+
+
+def parse_progress(line: str) -> tuple[int, str] | None:
+    """(percent, stage) from a progress line, or None for any other output."""
+    found = PROGRESS.match(line)
+    return (min(int(found.group(1)), 100), found.group(2)) if found else None
+
+
+async def run(args: Sequence[str], *, timeout_s: float, on_progress: OnProgress | None = None) -> str:
+    """Run the slicer with `args`; its last output lines. Raise SlicerTimedOut past `timeout_s` (the process
+    group is killed), SlicerFailed when it exits non-zero; a cancelled caller kills it too."""
+    process = await asyncio.create_subprocess_exec(
+        BINARY, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True
+    )
+    lines: list[str] = []
+
+    async def follow() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            lines[:] = [*lines[-40:], line]
+            step = parse_progress(line)
+            if step and on_progress is not None:
+                await on_progress(*step)
+        await process.wait()
+
+    try:
+        await asyncio.wait_for(follow(), timeout_s)
+    except TimeoutError:
+        raise SlicerTimedOut(f"Slicing took longer than {timeout_s:.0f} s and was stopped.") from None
+    finally:
+        _kill_group(process)
+        with contextlib.suppress(ProcessLookupError):
+            await process.wait()
+    if process.returncode != 0:
+        raise SlicerFailed(_failure(lines, process.returncode))
+    return "\n".join(lines)
+
+
+def _kill_group(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL the slicer's process group if anything of it still runs."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _failure(lines: list[str], code: int | None) -> str:
+    errors = [line for line in lines if "error" in line.lower() or "could not" in line.lower()]
+    said = (errors or lines or ["(no output)"])[-1].strip()
+    return f"The slicer stopped with exit code {code}: {said}"
+
+
+def read_tail(path: Path) -> str:
+    """The last TAIL_BYTES of a file, as text."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - TAIL_BYTES))
+        return f.read().decode(errors="replace")
