@@ -20,6 +20,7 @@ command -v iptables >/dev/null || missing+=(iptables)  # the chaos suite's broke
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
+command -v prusa-slicer >/dev/null || missing+=(prusa-slicer)  # quotes: print time and material per orientation
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -13,12 +13,13 @@ import contextlib
 import os
 import re
 import signal
+import zipfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 BINARY = "prusa-slicer"
-PROGRESS = re.compile(r"^\s*(\d{1,3}) => (.+?)\s*$")
+PROGRESS = re.compile(r"^\s*(\d{1,3})%? => (.+?)\s*$")  # FFF prints "70 => ...", SLA "70% => ..."
 DURATION = re.compile(r"(?:(\d+)d\s*)?(?:(\d+)h\s*)?(?:(\d+)m\s*)?(?:(\d+)s)?")
 PRINT_TIME = re.compile(r"^; estimated printing time \(normal mode\) = (.+)$", re.M)
 FILAMENT_CM3 = re.compile(r"^; filament used \[cm3\] = ([0-9.]+)", re.M)
@@ -64,6 +65,20 @@ def parse_gcode_summary(tail: str) -> SliceEstimate:
     return SliceEstimate(parse_duration(time_found.group(1)), float(material_found.group(1)))
 
 
+def parse_sl1(path: Path) -> SliceEstimate:
+    """The estimate in an SLA job archive: config.ini's printTime (s) and usedMaterial (ml)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = archive.read("config.ini").decode(errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise SlicerFailed(f"The slicer's SLA job could not be read: {exc}") from None
+    values = dict(line.split(" = ", 1) for line in config.splitlines() if " = " in line)
+    try:
+        return SliceEstimate(float(values["printTime"]), float(values["usedMaterial"]))
+    except (KeyError, ValueError):
+        raise SlicerFailed("The slicer's SLA job has no print time or material.") from None
+
+
 def parse_progress(line: str) -> tuple[int, str] | None:
     """(percent, stage) from a progress line, or None for any other output."""
     found = PROGRESS.match(line)
@@ -73,18 +88,24 @@ def parse_progress(line: str) -> tuple[int, str] | None:
 async def run(args: Sequence[str], *, timeout_s: float, on_progress: OnProgress | None = None) -> str:
     """Run the slicer with `args`; its last output lines. Raise SlicerTimedOut past `timeout_s` (the process
     group is killed), SlicerFailed when it exits non-zero; a cancelled caller kills it too."""
+    # Into a pipe the slicer's output is block-buffered: progress would arrive all at once at the end. stdbuf
+    # (coreutils) makes it line-buffered, so each progress line comes as the slicer writes it.
     process = await asyncio.create_subprocess_exec(
-        BINARY, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True
-    )
+        "stdbuf", "-oL", "-eL", BINARY, *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
     lines: list[str] = []
+    highest = -1
 
     async def follow() -> None:
+        nonlocal highest
         assert process.stdout is not None
         async for raw in process.stdout:
             line = raw.decode(errors="replace").rstrip()
             lines[:] = [*lines[-40:], line]
             step = parse_progress(line)
-            if step and on_progress is not None:
+            if step and step[0] > highest and on_progress is not None:  # its stages overlap: never go back
+                highest = step[0]
                 await on_progress(*step)
         await process.wait()
 

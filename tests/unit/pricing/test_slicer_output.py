@@ -37,4 +37,5 @@ def test_g_code_without_its_summary_is_a_slicer_failure() -> None:
 def test_progress_lines_and_other_output() -> None:
     assert parse_progress("70 => Infilling layers") == (70, "Infilling layers")
     assert parse_progress("  5 => Processing triangulated mesh ") == (5, "Processing triangulated mesh")
+    assert parse_progress(" 61% => Rasterizing layers") == (61, "Rasterizing layers"), "SLA spells a percent sign"
     assert parse_progress("Slicing result exported to out.gcode") is None
