@@ -60,9 +60,14 @@ async def place_order(crm: CrmClient, token: str, lines: list[LineDraft], idempo
 
 
 async def order_with_timeline(crm: CrmClient, token: str, order_id: str) -> tuple[Order, list[TimelineEntry]]:
-    """An order and its timeline, fetched together."""
-    order, timeline = await asyncio.gather(crm.order(token, order_id), crm.timeline(token, order_id))
-    return order, timeline
+    """An order and its timeline, the timeline read after the order, so it holds the entry of the order's state.
+
+    Fetched concurrently, the timeline could predate the order's last move (an e2e run caught it: the factory
+    accepted a cancellation during the redirect). The page then showed a cancelled order whose timeline still
+    ended at "cancellation requested", and a final order is not polled, so it stayed that way.
+    """
+    order = await crm.order(token, order_id)
+    return order, await crm.timeline(token, order_id)
 
 
 async def my_orders(crm: CrmClient, token: str) -> list[Order]:
