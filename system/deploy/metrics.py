@@ -22,6 +22,8 @@ METRIC_MODULES = (
     "system.mes.production",
     "system.pricing.consumers",
     "system.pricing.adapters.model_cache",
+    "system.pricing.adapters.checkpoint_store",
+    "system.pricing.service",
     "system.files.service",
 )
 

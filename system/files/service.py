@@ -18,7 +18,7 @@ from opentelemetry import trace
 from prometheus_client import Counter
 
 from system.files.adapters.repository import DuplicateContent, DuplicateFile, FileRepository
-from system.files.adapters.storage import ObjectMissing, ObjectStore
+from system.files.adapters.storage import ObjectStore
 from system.files.domain import (
     UPLOADS_PREFIX,
     Caller,
@@ -32,6 +32,7 @@ from system.files.domain import (
     object_key_for,
 )
 from system.files.settings import FilesSettings
+from system.kernel.s3 import ObjectMissing
 from system.mesh import InvalidModel, MeshSummary, validate_model
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import httpx
+from aio_pika.abc import AbstractRobustConnection
 from prometheus_client import start_http_server
 
 from system.kernel.messaging.catalogue import PricingRequested
@@ -16,12 +18,17 @@ from system.kernel.messaging.inbox import StatelessInbox
 from system.kernel.messaging.publisher import Publisher
 from system.kernel.messaging.queues import PRICING_REQUESTS
 from system.kernel.messaging.runtime import declare_topology
+from system.kernel.s3 import S3Bucket
 from system.kernel.telemetry import setup_logging, setup_tracing
+from system.pricing.adapters import cancellations
+from system.pricing.adapters.checkpoint_store import FolderCheckpoints, S3Checkpoints
 from system.pricing.adapters.files_client import FilesClient
 from system.pricing.adapters.model_cache import ModelCache
+from system.pricing.build import ProcessSlicer, slicer_version
 from system.pricing.consumers import handlers
 from system.pricing.ports import Progress
-from system.pricing.service import Memo, Outcome, price_line
+from system.pricing.running import RunningJobs
+from system.pricing.service import Engine, Memo, Outcome, price_line
 from system.pricing.settings import PricingSettings
 
 log = logging.getLogger(__name__)
@@ -45,46 +52,80 @@ async def run_worker(settings: PricingSettings, index: int = 0, *, stop: asyncio
         loop.add_signal_handler(sig, stop.set)
     timeout = httpx.Timeout(settings.http_timeout_seconds, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
-        cache = ModelCache(
-            settings.cache_dir,
-            FilesClient(settings.files_url, http, settings.auth_secret),
-            max_bytes=settings.max_model_bytes,
+        engine = Engine(
+            fetch_model=ModelCache(
+                settings.cache_dir,
+                FilesClient(settings.files_url, http, settings.auth_secret),
+                max_bytes=settings.max_model_bytes,
+            ).fetch,
+            slicer=ProcessSlicer(settings.cache_dir / "slicing", settings.job_timeout_s),
+            checkpoints=await _checkpoints(settings),
+            max_model_bytes=settings.max_model_bytes,
+            job_timeout_s=settings.job_timeout_s,
+            slicer_version=await asyncio.to_thread(slicer_version),
+            memo=Memo(settings.memo_size),
         )
-        memo = Memo(settings.memo_size)
 
         async def price(request: PricingRequested, progress: Progress) -> Outcome:
-            return await price_line(
-                request, fetch_model=cache.fetch, max_model_bytes=settings.max_model_bytes, memo=memo, progress=progress
-            )
+            return await price_line(request, engine, progress)
 
+        jobs = RunningJobs()
         publisher = Publisher(settings.amqp_url)
         consumer = Consumer(
             PRICING_REQUESTS,
             StatelessInbox(),
-            handlers(publisher, price),
+            handlers(publisher, price, jobs),
             publisher,
             prefetch=PREFETCH,
             batch_size=1,
             concurrency=1,
         )
+        listener: list[AbstractRobustConnection] = []
         try:
-            if await _start(settings, consumer, publisher, stop):
+            if await _start(settings, consumer, publisher, stop, lambda: _listen(settings, jobs, listener)):
                 log.info("pricing worker consuming", extra={"worker": index, "queue": PRICING_REQUESTS.name})
                 await stop.wait()
         finally:
             # An unfinished job stays unacked: the broker hands it to another worker.
             await consumer.stop()
             await publisher.close()
+            for connection in listener:
+                await connection.close()
     log.info("pricing worker stopped", extra={"worker": index})
 
 
-async def _start(settings: PricingSettings, consumer: Consumer, publisher: Publisher, stop: asyncio.Event) -> bool:
-    """Declare the topology and start consuming, retrying with backoff until it works or we are stopped."""
+async def _checkpoints(settings: PricingSettings) -> S3Checkpoints | FolderCheckpoints:
+    """The checkpoint store the settings name: a bucket when one is configured, else a folder on this host."""
+    if settings.checkpoint_bucket:
+        bucket = S3Bucket(settings.checkpoint_bucket, endpoint=settings.s3_endpoint, region=settings.s3_region,
+                          access_key=settings.s3_access_key, secret_key=settings.s3_secret_key, attempts=2)  # fmt: skip
+        store: S3Checkpoints | FolderCheckpoints = S3Checkpoints(bucket)
+    else:
+        store = FolderCheckpoints(settings.cache_dir / "checkpoints")
+    await store.prepare()
+    return store
+
+
+async def _listen(settings: PricingSettings, jobs: RunningJobs, kept: list[AbstractRobustConnection]) -> None:
+    if not kept:  # once: the robust connection re-subscribes by itself after a broker outage
+        kept.append(await cancellations.listen(settings.amqp_url, jobs.cancel))
+
+
+async def _start(
+    settings: PricingSettings,
+    consumer: Consumer,
+    publisher: Publisher,
+    stop: asyncio.Event,
+    listen: Callable[[], Awaitable[None]],
+) -> bool:
+    """Declare the topology, listen for cancellations and start consuming, retrying with backoff until it works or
+    we are stopped."""
     delay = 0.5
     while not stop.is_set():
         try:
             # Every queue, so results are kept even if no MES consumer has declared its queue yet.
             await declare_topology(settings.amqp_url)
+            await listen()
             await publisher.connect()
             await consumer.start(settings.amqp_url)
             return True

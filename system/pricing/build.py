@@ -8,7 +8,11 @@ slicer here and keeps the geometric model in cost.py.
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +37,37 @@ class Build:
     refused: str = ""
 
 
+@dataclass(frozen=True)
+class ProcessSlicer:
+    """The Slicer port over the real PrusaSlicer: each slice in a fresh folder under `work`, within `timeout_s`."""
+
+    work: Path
+    timeout_s: float
+
+    async def __call__(
+        self,
+        triangles: Triangles,
+        orientation: Orientation,
+        process: Process,
+        material: Material,
+        *,
+        part_cm3: float,
+        on_progress: OnProgress | None = None,
+    ) -> Build:
+        await asyncio.to_thread(self.work.mkdir, parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work, prefix="slice-") as folder:
+            return await slice_in(triangles, orientation, process, material, Path(folder), timeout_s=self.timeout_s,
+                                  on_progress=on_progress, part_cm3=part_cm3)  # fmt: skip
+
+
+@cache
+def slicer_version() -> str:
+    """The slicer's name and version (`PrusaSlicer-2.5.0+UNKNOWN`): part of every checkpoint key."""
+    shown = subprocess.run([slicer.BINARY, "--help"], capture_output=True, text=True, timeout=60, check=False).stdout
+    found = re.search(r"^(PrusaSlicer-\S+)", shown, re.M)
+    return found.group(1) if found else "unknown"
+
+
 def profile_args(process: Process, material: Material) -> list[str]:
     """The slicer's --load options for a process and material; ValueError when no profile exists."""
     files = [PROFILES / f"{process.value}.ini", PROFILES / f"{process.value}-{material.value}.ini"]
@@ -51,9 +86,11 @@ async def slice_in(
     *,
     timeout_s: float,
     on_progress: OnProgress | None = None,
+    part_cm3: float = 0.0,
 ) -> Build:
     """Slice the part (in mm) turned `orientation` way up; a part that does not fit that way up, or that the slicer
-    refuses, is a Build with the reason. Timeouts (SlicerTimedOut) and cancellation propagate."""
+    refuses, is a Build with the reason. Timeouts (SlicerTimedOut) and cancellation propagate. `part_cm3`, the
+    part's own volume, tells SLA supports apart from the part in the resin total."""
     turned = orientation.apply(triangles)
     if too_big := _does_not_fit(turned, PROCESSES[process].envelope_mm):
         return Build(orientation.name, None, too_big)
@@ -64,7 +101,7 @@ async def slice_in(
     args += ["--output", str(output), str(model)]
     try:
         await slicer.run(args, timeout_s=timeout_s, on_progress=on_progress)
-        estimate = await asyncio.to_thread(_read_estimate, output, sla)
+        estimate = await asyncio.to_thread(_read_estimate, output, sla, part_cm3)
     except slicer.SlicerTimedOut:
         raise
     except slicer.SlicerFailed as exc:
@@ -86,8 +123,12 @@ def _does_not_fit(turned: Triangles, envelope: tuple[int, int, int]) -> str:
     return f"That way up the part measures {measured} mm and does not fit the {volume} build volume."
 
 
-def _read_estimate(output: Path, sla: bool) -> SliceEstimate:
-    return slicer.parse_sl1(output) if sla else slicer.parse_gcode_summary(slicer.read_tail(output))
+def _read_estimate(output: Path, sla: bool, part_cm3: float) -> SliceEstimate:
+    if not sla:
+        return slicer.parse_gcode(output)
+    # The layer archive gives only the total resin: what the part itself does not take is supports and pad.
+    total = slicer.parse_sl1(output)
+    return SliceEstimate(total.print_seconds, total.material_cm3, round(max(total.material_cm3 - part_cm3, 0.0), 3))
 
 
 def write_stl(path: Path, triangles: Triangles) -> Path:

@@ -8,6 +8,7 @@ message id, derived from the job id, so MES's inbox drops the copy.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -28,6 +29,7 @@ from system.kernel.messaging.consumer import Handler, message_span_context
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.publisher import MessagePublisher
 from system.pricing.ports import Progress
+from system.pricing.running import RunningJobs
 from system.pricing.service import Outcome
 
 log = logging.getLogger(__name__)
@@ -45,23 +47,32 @@ JOB_SECONDS = Histogram(
 for _outcome in OUTCOMES:
     JOBS.labels(_outcome)
 
+PROGRESS_EVERY, PROGRESS_STEP = 1.0, 25.0  # seconds between two progress events of a job, unless it jumps 25 points
+CANCELLED = "The order was cancelled while this line was being priced, so its pricing was stopped."
 PriceLine = Callable[[PricingRequested, Progress], Awaitable[Outcome]]
 PricingEvent = PricingCompleted | PricingFailed | PricingProgress
 
 
-def handlers(publisher: MessagePublisher, price: PriceLine) -> dict[str, Handler]:
+def handlers(publisher: MessagePublisher, price: PriceLine, jobs: RunningJobs | None = None) -> dict[str, Handler]:
     """The kernel Consumer's handler table for the pricing work queue."""
+    running = jobs if jobs is not None else RunningJobs()
 
     async def on_requested(_conn: Any, envelope: Envelope, request: PricingRequested) -> None:
-        await on_pricing_requested(envelope, request, publisher=publisher, price=price)
+        await on_pricing_requested(envelope, request, publisher=publisher, price=price, jobs=running)
 
     return {"pricing.requested": on_requested}
 
 
 async def on_pricing_requested(
-    envelope: Envelope, request: PricingRequested, *, publisher: MessagePublisher, price: PriceLine
+    envelope: Envelope,
+    request: PricingRequested,
+    *,
+    publisher: MessagePublisher,
+    price: PriceLine,
+    jobs: RunningJobs | None = None,
 ) -> None:
     """Price one line and publish pricing.completed or pricing.failed; raise on a transient failure."""
+    jobs = jobs if jobs is not None else RunningJobs()
     ids = {"job_id": str(request.job_id), "order_id": str(request.order_id), "line_id": str(request.line.line_id)}
     attributes = {
         "pricing.job.id": ids["job_id"],
@@ -71,21 +82,13 @@ async def on_pricing_requested(
         "pricing.quantity": request.line.quantity,
         "file.sha256": request.line.sha256,
     }
-
-    async def progress(percent: float) -> None:
-        update = PricingProgress(job_id=request.job_id, order_id=request.order_id, percent=percent)
-        try:
-            await publish(publisher, update, "pricing.progress", envelope, key=f"{percent:g}")
-        except Exception as exc:  # progress is advisory: never fail or retry a job because of it
-            log.warning("progress not published", extra={**ids, "error": repr(exc)})
-
     started = time.perf_counter()
     # A long job started from a queued message: it stays in the order's trace (under the consumer's span) and
     # links to the message it came from, as OTel's messaging conventions ask.
     links = [trace.Link(origin)] if (origin := message_span_context()) else []
     with tracer.start_as_current_span("pricing.job", attributes=attributes, links=links) as span:
         try:
-            outcome = await price(request, progress)
+            outcome = await _run(request, price, _progress_of(publisher, request, envelope, ids), jobs)
             kind = "completed" if isinstance(outcome, PricingCompleted) else "failed"
             await publish(publisher, outcome, f"pricing.{kind}", envelope)
         except Exception:  # the span records it; the kernel decides between retry and DLQ
@@ -97,6 +100,43 @@ async def on_pricing_requested(
             log.info("line priced", extra={**ids, "total": str(outcome.total_price), "warnings": outcome.warnings})
         else:
             log.info("line not priceable", extra={**ids, "reason": outcome.reason})
+
+
+async def _run(request: PricingRequested, price: PriceLine, progress: Progress, jobs: RunningJobs) -> Outcome:
+    """The job's outcome; a job whose order is cancelled (before or while it runs) stops with that reason."""
+    if not jobs.cancelled(request.order_id):
+        task: asyncio.Future[Outcome] = asyncio.ensure_future(price(request, progress))
+        with jobs.running(request.order_id, task):
+            try:
+                return await task
+            except asyncio.CancelledError:
+                if not jobs.cancelled(request.order_id):
+                    raise  # the worker itself is stopping: the job stays unacked and goes to another worker
+    return PricingFailed(job_id=request.job_id, order_id=request.order_id, line_id=request.line.line_id,
+                         reason=CANCELLED)  # fmt: skip
+
+
+def _progress_of(
+    publisher: MessagePublisher, request: PricingRequested, cause: Envelope, ids: dict[str, str]
+) -> Progress:
+    """Publish the job's progress; the slicer talks much more than anyone reads, so an event within PROGRESS_EVERY
+    seconds of the last one is dropped, unless it moves the bar by PROGRESS_STEP points (e.g. a resumed search)."""
+    last_at, last_percent = -float("inf"), 0.0
+
+    async def progress(percent: float, stage: str) -> None:
+        nonlocal last_at, last_percent
+        now = time.monotonic()
+        if now - last_at < PROGRESS_EVERY and percent - last_percent < PROGRESS_STEP:
+            return
+        last_at, last_percent = now, percent
+        update = PricingProgress(job_id=request.job_id, order_id=request.order_id, percent=round(percent, 1),
+                                 stage=stage[:200])  # fmt: skip
+        try:
+            await publish(publisher, update, "pricing.progress", cause, key=f"{update.percent:g}")
+        except Exception as exc:  # progress is advisory: never fail or retry a job because of it
+            log.warning("progress not published", extra={**ids, "error": repr(exc)})
+
+    return progress
 
 
 async def publish(

@@ -4,8 +4,13 @@ Rules, applied in this order (money in Decimal EUR, rounded to cents only at the
 1. Printable: the process must accept the material (resin only on SLA, nylon powder on SLS, filaments
    on FDM), the part must enclose some volume and fit the process's build envelope in an axis-aligned
    orientation. Otherwise the line is Unpriceable, with a reason a customer can act on.
-2. Per part: material = volume x density x (1 + process allowance for supports and waste) x price per kg;
-   machine = (volume / build rate + surface area / surface rate) x the process's hourly rate.
+2. Per part, from the slicer (FDM, SLA): of the orientations sliced, the one with the lowest material + machine
+   cost wins; material = the slicer's material (supports included) x density x (1 + waste) x price per kg;
+   machine = the slicer's print time x the process's hourly rate.
+   Per part, from geometry (SLS, which has no slicer here; a powder bed needs no supports): material = volume x
+   density x (1 + allowance for unrecoverable powder) x price per kg; machine = (volume / build rate + surface
+   area / surface rate) x the hourly rate: a sintering laser's time follows the volume it fuses and the
+   outline it traces.
 3. Production (per part x quantity) gets the quantity-tier discount; the setup fee is added once per line.
 4. The lead-time multiplier scales the line: rush orders are dearer, relaxed ones slightly cheaper.
 5. A B2B customer's contract discount comes off last; B2C customers have none.
@@ -18,12 +23,14 @@ The figures (prices, rates, tiers, envelopes) are in rates.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
-from system.kernel.messaging.catalogue import Material, Process, Unit
+from system.kernel.messaging.catalogue import Material, PricedBuild, Process, Unit
 from system.mesh import MeshSummary
 from system.mesh.units import in_mm, largest_side, likely_units
+from system.pricing.build import Build
 from system.pricing.rates import (
     CENT,
     CURRENCY,
@@ -36,6 +43,7 @@ from system.pricing.rates import (
     PROCESSES,
     QUANTITY_TIERS,
 )
+from system.pricing.slicer import SliceEstimate
 
 D = Decimal
 
@@ -68,6 +76,7 @@ class Quote:
     breakdown: dict[str, Decimal] = field(hash=False)
     warnings: tuple[str, ...] = ()
     currency: str = CURRENCY
+    build: PricedBuild | None = None  # the slicer's figures, when the process has a slicer
 
 
 def quantity_discount(quantity: int) -> Decimal:
@@ -114,26 +123,29 @@ def check_printable(geometry: MeshSummary, params: Parameters) -> None:
         )
 
 
-def quote(drawn: MeshSummary, params: Parameters) -> Quote:
-    """The price of `params.quantity` parts of this geometry (in `params.unit`), or Unpriceable."""
-    geometry = in_mm(drawn, params.unit)
+def check(drawn: MeshSummary, params: Parameters) -> None:
+    """check_printable for a model drawn in `params.unit`; the reason suggests another unit where one fits better."""
     try:
-        check_printable(geometry, params)
+        check_printable(in_mm(drawn, params.unit), params)
+    except Unpriceable as exc:
+        raise Unpriceable(" ".join([str(exc), *_unit_doubt(drawn, params)])) from None
+
+
+def quote(drawn: MeshSummary, params: Parameters, builds: Sequence[Build] = ()) -> Quote:
+    """The price of `params.quantity` parts of this geometry (in `params.unit`), or Unpriceable. `builds` are the
+    slicer's results per orientation (the cheapest printable one is priced); none: the geometric model."""
+    geometry = in_mm(drawn, params.unit)
+    check(drawn, params)
+    try:
+        chosen = cheapest(builds, params) if builds else None
     except Unpriceable as exc:
         raise Unpriceable(" ".join([str(exc), *_unit_doubt(drawn, params)])) from None
     # A fixed context: the result must not depend on whatever precision or rounding the process set globally.
     with localcontext(Context(prec=28)):
-        process, material = PROCESSES[params.process], MATERIALS[params.material]
-        volume_cm3 = _decimal(geometry.volume_mm3) / 1000
-        area_cm2 = _decimal(geometry.area_mm2) / 100
-        grams = volume_cm3 * material.density_g_cm3 * (1 + process.material_allowance)
-        hours = volume_cm3 / process.build_rate_cm3_h + area_cm2 / process.surface_rate_cm2_h
-        lines = {
-            "material": grams / 1000 * material.price_per_kg * params.quantity,
-            "machine": hours * process.hourly_rate * params.quantity,
-        }
+        material, machine = sliced_cost(_estimate(chosen), params) if chosen else geometric_cost(geometry, params)
+        lines = {"material": material * params.quantity, "machine": machine * params.quantity}
         lines["quantity_discount"] = -(lines["material"] + lines["machine"]) * quantity_discount(params.quantity)
-        lines["setup"] = process.setup_fee
+        lines["setup"] = PROCESSES[params.process].setup_fee
         lines["lead_time"] = sum(lines.values(), D(0)) * (lead_time_multiplier(params.lead_time_days) - 1)
         lines["contract_discount"] = -sum(lines.values(), D(0)) * contract_discount(params)
         lines["minimum_price"] = max(MINIMUM_LINE_PRICE - sum(lines.values(), D(0)), D(0))
@@ -143,7 +155,46 @@ def quote(drawn: MeshSummary, params: Parameters) -> Quote:
         unit = _cents(total / params.quantity)
     open_mesh = () if geometry.watertight else (NOT_WATERTIGHT,)
     warnings = open_mesh + geometry.checks.warnings() + _unit_doubt(drawn, params)
-    return Quote(unit_price=unit, total_price=total, breakdown=breakdown, warnings=warnings)
+    build = _priced(chosen, len(builds)) if chosen else None
+    return Quote(unit_price=unit, total_price=total, breakdown=breakdown, warnings=warnings, build=build)
+
+
+def sliced_cost(estimate: SliceEstimate, params: Parameters) -> tuple[Decimal, Decimal]:
+    """(material, machine) cost of one part from the slicer's estimate."""
+    process, material = PROCESSES[params.process], MATERIALS[params.material]
+    grams = _decimal(estimate.material_cm3) * material.density_g_cm3 * (1 + process.sliced_waste)
+    hours = _decimal(estimate.print_seconds) / 3600
+    return grams / 1000 * material.price_per_kg, hours * process.hourly_rate
+
+
+def geometric_cost(geometry: MeshSummary, params: Parameters) -> tuple[Decimal, Decimal]:
+    """(material, machine) cost of one part from its volume and area alone."""
+    process, material = PROCESSES[params.process], MATERIALS[params.material]
+    volume_cm3 = _decimal(geometry.volume_mm3) / 1000
+    grams = volume_cm3 * material.density_g_cm3 * (1 + process.material_allowance)
+    hours = volume_cm3 / process.build_rate_cm3_h + _decimal(geometry.area_mm2) / 100 / process.surface_rate_cm2_h
+    return grams / 1000 * material.price_per_kg, hours * process.hourly_rate
+
+
+def cheapest(builds: Sequence[Build], params: Parameters) -> Build:
+    """The printable build with the lowest material + machine cost (the first of equals); Unpriceable if none."""
+    printable = [b for b in builds if b.estimate is not None]
+    if not printable:
+        reasons = "; ".join(f"{b.orientation}: {b.refused}" for b in builds)
+        raise Unpriceable(f"The part cannot be printed in any orientation tried ({reasons}).")
+    with localcontext(Context(prec=28)):
+        return min(printable, key=lambda b: sum(sliced_cost(_estimate(b), params)))
+
+
+def _estimate(build: Build) -> SliceEstimate:
+    assert build.estimate is not None, "only printable builds are priced"
+    return build.estimate
+
+
+def _priced(chosen: Build, compared: int) -> PricedBuild:
+    e = _estimate(chosen)
+    return PricedBuild(orientation=chosen.orientation, print_seconds=e.print_seconds, material_cm3=e.material_cm3,
+                       support_cm3=e.support_cm3, orientations=compared)  # fmt: skip
 
 
 def _unit_doubt(drawn: MeshSummary, params: Parameters) -> tuple[str, ...]:

@@ -84,16 +84,52 @@ def overhang_area(triangles: Triangles, matrix: Matrix) -> float:
     areas = np.linalg.norm(normals, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         down = normals[:, 2] / np.where(areas > 0, areas, 1.0) < -OVERHANG_COS
-    floor = rotated[..., 2].min()
-    on_bed = np.abs(rotated[..., 2].max(axis=1) - floor) <= 1e-6 * max(float(np.ptp(rotated[..., 2])), 1e-12)
-    return float(areas[down & ~on_bed].sum() / 2)
+    return float(areas[down & ~_on_bed(rotated)].sum() / 2)
+
+
+def bed_area(triangles: Triangles, matrix: Matrix) -> float:
+    """The area of the faces lying on the bed once rotated: what the part stands on."""
+    rotated = triangles @ matrix.T
+    on_bed = _on_bed(rotated)
+    normals = np.cross(rotated[on_bed, 1] - rotated[on_bed, 0], rotated[on_bed, 2] - rotated[on_bed, 0])
+    return float(np.linalg.norm(normals, axis=1).sum() / 2)
+
+
+def _on_bed(rotated: Triangles) -> npt.NDArray[np.bool_]:
+    """Which triangles lie flat on the lowest plane (within a millionth of the part's height)."""
+    floor, height = rotated[..., 2].min(), float(np.ptp(rotated[..., 2]))
+    return np.asarray(rotated[..., 2].max(axis=1) - floor <= 1e-6 * max(height, 1e-12))
 
 
 def least_overhang(triangles: Triangles) -> Orientation:
     """Of 26 directions up (axes, face and corner diagonals of a cube), the one with the least overhang."""
     directions = [np.array(d, dtype=float) for d in itertools.product((-1, 0, 1), repeat=3) if any(d)]
-    best = min(directions, key=lambda d: overhang_area(triangles, up_to_z(d)))
+    # Ties go to the most area on the bed (a part needs to stand on something), then to the axes.
+    best = min(directions, key=lambda d: (overhang_area(triangles, up_to_z(d)), -bed_area(triangles, up_to_z(d)),
+                                          np.count_nonzero(d)))  # fmt: skip
     return Orientation("least overhang", up_to_z(best))
+
+
+def build_signature(triangles: Triangles, orientation: Orientation) -> tuple[float, ...]:
+    """What a slicer's time and material follow from, that way up: height, footprint, overhang, area on the bed
+    (rounded to a millionth of the part's size, so turns that only permute equal sides compare equal)."""
+    size = np.ptp(orientation.apply(triangles).reshape(-1, 3), axis=0)
+    scale = float(size.max()) or 1.0
+    areas = (overhang_area(triangles, orientation.matrix), bed_area(triangles, orientation.matrix))
+    figures = (size[2], *sorted(size[:2]), *(a / scale for a in areas))
+    return tuple(round(float(f) / scale, 6) for f in figures)
+
+
+def distinct_builds(triangles: Triangles, options: list[Orientation]) -> list[Orientation]:
+    """The options that build differently: of those with the same signature (a cube's six sides), the first."""
+    seen: set[tuple[float, ...]] = set()
+    kept = []
+    for option in options:
+        signature = build_signature(triangles, option)
+        if signature not in seen:
+            seen.add(signature)
+            kept.append(option)
+    return kept
 
 
 def candidates(triangles: Triangles) -> list[Orientation]:

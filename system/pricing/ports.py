@@ -7,6 +7,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from system.kernel.messaging.catalogue import Material, Process
+from system.mesh.geometry import Triangles
+from system.pricing.build import Build
+from system.pricing.orientation import Orientation
+from system.pricing.slicer import OnProgress
+
 
 class FetchModel(Protocol):
     """(file id, expected sha256, for whom) -> a local file holding exactly that content. The File Service
@@ -18,8 +24,24 @@ class FetchModel(Protocol):
     ) -> Path: ...
 
 
-# Percent of the job done, for pricing.progress; best effort.
-Progress = Callable[[float], Awaitable[None]]
+class Slicer(Protocol):
+    """Slices the part (triangles in mm) one way up: its time and material, or why it cannot be printed so.
+    `part_cm3` is the part's own volume (SLA tells supports apart with it)."""
+
+    async def __call__(
+        self,
+        triangles: Triangles,
+        orientation: Orientation,
+        process: Process,
+        material: Material,
+        *,
+        part_cm3: float,
+        on_progress: OnProgress | None = None,
+    ) -> Build: ...
+
+
+# (percent of the job done, what it is doing), for pricing.progress; best effort.
+Progress = Callable[[float, str], Awaitable[None]]
 
 
 class ModelUnavailable(Exception):

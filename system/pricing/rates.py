@@ -31,7 +31,8 @@ class ProcessSpec:
     build_rate_cm3_h: Decimal  # part volume laid down per hour
     surface_rate_cm2_h: Decimal  # skins, perimeters and recoating: time that grows with surface area
     setup_fee: Decimal  # once per line: file preparation, machine set-up, post-processing set-up
-    material_allowance: Decimal  # extra material (supports, purge, unrecoverable powder) per part
+    material_allowance: Decimal  # geometric model: extra material (supports, purge, unrecoverable powder) per part
+    sliced_waste: Decimal  # sliced parts (supports already counted): purge, skirt, failed prints, resin left behind
     envelope_mm: tuple[int, int, int]
 
 
@@ -51,6 +52,7 @@ PROCESSES: dict[Process, ProcessSpec] = {
         surface_rate_cm2_h=D(200),
         setup_fee=D(5),
         material_allowance=D("0.15"),
+        sliced_waste=D("0.05"),
         envelope_mm=(300, 300, 400),
     ),
     Process.SLA: ProcessSpec(
@@ -60,6 +62,7 @@ PROCESSES: dict[Process, ProcessSpec] = {
         surface_rate_cm2_h=D(400),
         setup_fee=D(8),
         material_allowance=D("0.25"),
+        sliced_waste=D("0.10"),
         envelope_mm=(145, 145, 185),
     ),
     Process.SLS: ProcessSpec(
@@ -69,6 +72,7 @@ PROCESSES: dict[Process, ProcessSpec] = {
         surface_rate_cm2_h=D(800),
         setup_fee=D(15),
         material_allowance=D("0.40"),
+        sliced_waste=D("0.40"),  # not sliced here: the geometric allowance
         envelope_mm=(340, 340, 600),
     ),
 }

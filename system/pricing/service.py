@@ -1,49 +1,46 @@
-"""Pricing use case: fetch the model, measure it off the event loop, apply the cost model, state the outcome.
+"""Pricing use case: fetch the model, measure it, search the orientations with the slicer, apply the cost model.
 
-Permanent problems (unknown file, wrong content, invalid mesh, a line that cannot be made) become a
-PricingFailed with a reason; transient ones (File Service or object store down) propagate, so the
-consumer retries the message with backoff.
+Permanent problems (unknown file, wrong content, invalid mesh, a line that cannot be made, a job over its time
+limit) become a PricingFailed with a reason; transient ones (File Service or object store down) propagate, so
+the consumer retries the message with backoff. Slices are checkpointed as they complete (search.py), so a retried
+or redelivered job picks up where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+
+from opentelemetry import trace
+from prometheus_client import Histogram
 
 from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, PricingRequested
-from system.mesh import InvalidModel, MeshSummary, validate_model
-from system.pricing.cost import Parameters, Quote, Unpriceable, quote
-from system.pricing.ports import FetchModel, ModelUnavailable, Progress
+from system.mesh import InvalidModel, MeshSummary, Triangles, load_model, validate_model
+from system.pricing.build import SLICED, Build
+from system.pricing.checkpoints import Checkpoints, search_key
+from system.pricing.cost import Parameters, Quote, Unpriceable, check, quote
+from system.pricing.lru import Lru
+from system.pricing.orientation import Orientation, candidates, distinct_builds
+from system.pricing.ports import FetchModel, ModelUnavailable, Progress, Slicer
+from system.pricing.search import search
+from system.pricing.slicer import OnProgress, SlicerTimedOut
 
-K = TypeVar("K")
-V = TypeVar("V")
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+SLICE_SECONDS = Histogram(
+    "pricing_slice_seconds",
+    "Time the slicer took for one orientation",
+    ["process"],
+    buckets=(0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+
 Outcome = PricingCompleted | PricingFailed
 Verdict = Quote | str  # a quote, or the reason there is none
 
-FETCHED, MEASURED = 40.0, 90.0  # progress (percent) reported after each step
-
-
-class Lru(Generic[K, V]):
-    """A small in-process least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        return None
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+FETCHED, MEASURED, SEARCH_SPAN = 5.0, 10.0, 89.0  # progress (percent) after each step; the search fills 10-99
 
 
 @dataclass
@@ -57,6 +54,19 @@ class Memo:
     def __post_init__(self) -> None:
         self.geometry = Lru(self.size)
         self.verdicts = Lru(self.size)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What a pricing job needs besides its request: models, the slicer, checkpoints and the limits."""
+
+    fetch_model: FetchModel
+    slicer: Slicer
+    checkpoints: Checkpoints
+    max_model_bytes: int
+    job_timeout_s: float
+    slicer_version: str
+    memo: Memo = field(default_factory=Memo)
 
 
 def parameters_of(request: PricingRequested) -> Parameters:
@@ -73,25 +83,21 @@ def parameters_of(request: PricingRequested) -> Parameters:
     )
 
 
-async def price_line(
-    request: PricingRequested,
-    *,
-    fetch_model: FetchModel,
-    max_model_bytes: int,
-    memo: Memo | None = None,
-    progress: Progress | None = None,
-) -> Outcome:
+async def price_line(request: PricingRequested, engine: Engine, progress: Progress | None = None) -> Outcome:
     """Price one order line: a completed quote, or a failure whose reason the customer can act on."""
-    memo = memo if memo is not None else Memo()
     key = (request.line.sha256, parameters_of(request))
-    verdict = memo.verdicts.get(key)
+    verdict = engine.memo.verdicts.get(key)
     if verdict is None:
         try:
-            geometry = await _geometry(request, fetch_model, max_model_bytes, memo, progress)
+            async with asyncio.timeout(engine.job_timeout_s):
+                verdict = await _price(request, key[1], engine, progress or _silent)
         except ModelUnavailable as exc:  # about this file id, not this content: not memoised
             return _failed(request, str(exc))
-        verdict = geometry if isinstance(geometry, str) else _quote(geometry, key[1])
-        memo.verdicts.put(key, verdict)
+        except (TimeoutError, SlicerTimedOut):  # may go differently on a quieter machine: not memoised
+            limit = _duration(engine.job_timeout_s)
+            return _failed(request, f"Pricing this part took longer than the limit of {limit} and was stopped; "
+                                    "please contact us for a manual quote.")  # fmt: skip
+        engine.memo.verdicts.put(key, verdict)
     return _outcome(request, verdict)
 
 
@@ -104,29 +110,106 @@ async def measure(path: Path, max_bytes: int) -> MeshSummary | str:
         return _invalid(exc)
 
 
-async def _geometry(
-    request: PricingRequested, fetch_model: FetchModel, max_bytes: int, memo: Memo, progress: Progress | None
-) -> MeshSummary | str:
+async def _price(request: PricingRequested, params: Parameters, engine: Engine, progress: Progress) -> Verdict:
     line = request.line
-    known = memo.geometry.get(line.sha256)
-    if known is not None:
-        return known
+    path, geometry = await _geometry(request, engine, progress)
+    if isinstance(geometry, str):
+        return geometry
     try:
-        path = await fetch_model(line.file_id, line.sha256, customer_id=request.customer_id, order_id=request.order_id)
+        check(geometry, params)
+    except Unpriceable as exc:  # before slicing anything
+        return exc.reason
+    builds: tuple[Build, ...] = ()
+    if params.process in SLICED:
+        assert path is not None, "a measured geometry comes from a file"
+        triangles, options = await asyncio.to_thread(_ways_up, path, engine.max_model_bytes, params)
+        key = search_key(line.sha256, params.unit, params.process, params.material, engine.slicer_version)
+        part_cm3 = geometry.volume_mm3 * params.unit.mm**3 / 1000
+
+        async def slice_one(option: Orientation, on_progress: OnProgress) -> Build:
+            return await _slice(request, engine.slicer, triangles, option, params, part_cm3, on_progress)
+
+        async def searching(percent: float, stage: str) -> None:
+            await progress(MEASURED + SEARCH_SPAN * percent / 100, stage)
+
+        found = await search(options, slice_one, engine.checkpoints, key, searching)
+        builds = found.builds
+        trace.get_current_span().set_attributes({"pricing.orientations": len(options),
+                                                 "pricing.orientations.resumed": found.resumed})  # fmt: skip
+        if found.resumed:
+            log.info("search resumed from checkpoints", extra={**_ids(request), "resumed": found.resumed,
+                                                               "orientations": len(options)})  # fmt: skip
+    return _quote(geometry, params, builds)
+
+
+async def _geometry(
+    request: PricingRequested, engine: Engine, progress: Progress
+) -> tuple[Path | None, MeshSummary | str]:
+    """The model's local file (None when the geometry was remembered as unusable) and its geometry."""
+    line = request.line
+    geometry = engine.memo.geometry.get(line.sha256)
+    if isinstance(geometry, str) or (geometry is not None and line.process not in SLICED):
+        return None, geometry  # only the slicer needs the file itself
+    fetch = engine.fetch_model
+    try:
+        path = await fetch(line.file_id, line.sha256, customer_id=request.customer_id, order_id=request.order_id)
     except InvalidModel as exc:  # e.g. the download is over the size limit
-        return _invalid(exc)
-    if progress is not None:
-        await progress(FETCHED)
-    geometry = await measure(path, max_bytes)
-    memo.geometry.put(line.sha256, geometry)
-    if progress is not None:
-        await progress(MEASURED)
-    return geometry
+        return None, _invalid(exc)
+    await progress(FETCHED, "model fetched")
+    if geometry is None:
+        geometry = await measure(path, engine.max_model_bytes)
+        engine.memo.geometry.put(line.sha256, geometry)
+    await progress(MEASURED, "geometry measured")
+    return path, geometry
 
 
-def _quote(geometry: MeshSummary, params: Parameters) -> Verdict:
+def _ways_up(path: Path, max_bytes: int, params: Parameters) -> tuple[Triangles, list[Orientation]]:
+    """The part's triangles in millimetres and the orientations that build differently (CPU work: in a thread)."""
+    triangles, _ = load_model(path, max_bytes=max_bytes)
+    triangles = triangles * params.unit.mm if params.unit.mm != 1.0 else triangles
+    return triangles, distinct_builds(triangles, candidates(triangles))
+
+
+async def _slice(
+    request: PricingRequested,
+    slicer: Slicer,
+    triangles: Triangles,
+    option: Orientation,
+    params: Parameters,
+    part_cm3: float,
+    on_progress: OnProgress,
+) -> Build:
+    """One orientation through the slicer, with its span, its duration metric and its log line."""
+    attributes = {"pricing.job.id": str(request.job_id), "pricing.orientation": option.name}
+    started = time.perf_counter()
+    with tracer.start_as_current_span("pricing.slice", attributes=attributes) as span:
+        built = await slicer(triangles, option, params.process, params.material, part_cm3=part_cm3,
+                             on_progress=on_progress)  # fmt: skip
+        seconds = time.perf_counter() - started
+        SLICE_SECONDS.labels(params.process.value).observe(seconds)
+        estimate = built.estimate
+        span.set_attribute("pricing.printable", estimate is not None)
+        log.info("orientation sliced", extra={**_ids(request), "orientation": option.name, "seconds": round(seconds, 2),
+                                              "print_seconds": estimate.print_seconds if estimate else None,
+                                              "refused": built.refused})  # fmt: skip
+    return built
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def _ids(request: PricingRequested) -> dict[str, str]:
+    return {"job_id": str(request.job_id), "order_id": str(request.order_id)}
+
+
+async def _silent(_percent: float, _stage: str) -> None:
+    return None
+
+
+def _quote(geometry: MeshSummary, params: Parameters, builds: tuple[Build, ...]) -> Verdict:
     try:
-        return quote(geometry, params)
+        return quote(geometry, params, builds)
     except Unpriceable as exc:
         return exc.reason
 
@@ -147,6 +230,7 @@ def _outcome(request: PricingRequested, verdict: Verdict) -> Outcome:
         currency=verdict.currency,
         breakdown=dict(verdict.breakdown),
         warnings=list(verdict.warnings),
+        build=verdict.build,
     )
 
 

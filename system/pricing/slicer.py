@@ -23,6 +23,8 @@ PROGRESS = re.compile(r"^\s*(\d{1,3})%? => (.+?)\s*$")  # FFF prints "70 => ..."
 DURATION = re.compile(r"(?:(\d+)d\s*)?(?:(\d+)h\s*)?(?:(\d+)m\s*)?(?:(\d+)s)?")
 PRINT_TIME = re.compile(r"^; estimated printing time \(normal mode\) = (.+)$", re.M)
 FILAMENT_CM3 = re.compile(r"^; filament used \[cm3\] = ([0-9.]+)", re.M)
+FILAMENT_MM = re.compile(r"^; filament used \[mm\] = ([0-9.]+)", re.M)
+EXTRUDED = re.compile(r"^G1 [^;\n]*E(-?[0-9.]+)", re.M)
 TAIL_BYTES = 64 << 10  # the summary comments PrusaSlicer writes at the end of the G-code
 
 OnProgress = Callable[[int, str], Awaitable[None]]
@@ -46,6 +48,7 @@ class SliceEstimate:
 
     print_seconds: float
     material_cm3: float  # the part and its supports
+    support_cm3: float = 0.0  # of which supports (and, for SLA, the pad)
 
 
 def parse_duration(text: str) -> float:
@@ -63,6 +66,26 @@ def parse_gcode_summary(tail: str) -> SliceEstimate:
     if not time_found or not material_found:
         raise SlicerFailed("The slicer wrote G-code without its time and material summary.")
     return SliceEstimate(parse_duration(time_found.group(1)), float(material_found.group(1)))
+
+
+def support_share(gcode: str) -> float:
+    """The share of the filament laid down in the `;TYPE:Support material...` sections of relative-E G-code."""
+    sections = gcode.split(";TYPE:")
+    support = sum(_extruded(s) for s in sections[1:] if s.startswith("Support material"))
+    total = sum(_extruded(s) for s in sections)
+    return support / total if total > 0 else 0.0
+
+
+def parse_gcode(path: Path) -> SliceEstimate:
+    """Time, material and the supports' part of it, from a G-code file the profiles wrote with relative E."""
+    text = path.read_text(errors="replace")
+    summary = parse_gcode_summary(text[-TAIL_BYTES:])
+    support = round(summary.material_cm3 * support_share(text), 3)
+    return SliceEstimate(summary.print_seconds, summary.material_cm3, support)
+
+
+def _extruded(section: str) -> float:
+    return sum(float(e) for e in EXTRUDED.findall(section))
 
 
 def parse_sl1(path: Path) -> SliceEstimate:
@@ -133,10 +156,3 @@ def _failure(lines: list[str], code: int | None) -> str:
     errors = [line for line in lines if "error" in line.lower() or "could not" in line.lower()]
     said = (errors or lines or ["(no output)"])[-1].strip()
     return f"The slicer stopped with exit code {code}: {said}"
-
-
-def read_tail(path: Path) -> str:
-    """The last TAIL_BYTES of a file, as text."""
-    with path.open("rb") as f:
-        f.seek(max(0, path.stat().st_size - TAIL_BYTES))
-        return f.read().decode(errors="replace")

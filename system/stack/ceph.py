@@ -212,9 +212,13 @@ class CephS3:
         wait_until(ready, timeout=START_TIMEOUT, what=f"S3 at {self.settings.s3_endpoint} (see {self.home}/log)")
 
     def _ensure_bucket(self) -> None:
-        s3, s = self.client(), self.settings
+        for bucket in (self.settings.s3_bucket, self.settings.checkpoint_bucket):
+            self._ensure(bucket)
+
+    def _ensure(self, bucket: str) -> None:
+        s3 = self.client()
         try:
-            s3.head_bucket(Bucket=s.s3_bucket)
+            s3.head_bucket(Bucket=bucket)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             # The only user is ours, so a 403 means the keys changed in the settings since it was created.
@@ -223,7 +227,7 @@ class CephS3:
                 raise
             if code not in ("404", "NoSuchBucket"):
                 raise
-            s3.create_bucket(Bucket=s.s3_bucket)
+            s3.create_bucket(Bucket=bucket)
 
     def _sweep(self) -> None:
         """Forget pid files naming someone else's process (pid reused); stop daemons no pid file tracks."""

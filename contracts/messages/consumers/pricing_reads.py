@@ -15,7 +15,7 @@ from system.pricing.ports import Progress
 from system.pricing.service import Outcome, price_line
 from tests.fixtures.meshes import write_cube_binary
 from tests.unit.kernel.fakes import FakePublisher
-from tests.unit.pricing.fakes import FakeModels
+from tests.unit.pricing.fakes import FakeModels, engine
 
 MAX_MODEL_BYTES = 10_000_000
 OUTCOMES: dict[str, type[PricingCompleted | PricingFailed]] = {
@@ -26,7 +26,7 @@ OUTCOMES: dict[str, type[PricingCompleted | PricingFailed]] = {
 
 async def price_for(models: FakeModels, request: PricingRequested, progress: Progress) -> Outcome:
     """The worker's pricing use case over an in-memory File Service."""
-    return await price_line(request, fetch_model=models.fetch, max_model_bytes=MAX_MODEL_BYTES, progress=progress)
+    return await price_line(request, engine(models.fetch, max_model_bytes=MAX_MODEL_BYTES), progress)
 
 
 async def pricing_requested(envelope: Envelope, request: PricingRequested, *, priced: bool = True) -> None:

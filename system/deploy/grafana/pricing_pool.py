@@ -73,6 +73,30 @@ def dashboard() -> Dashboard:
                 ('up{job="pricing"}', "{{replica}}"),
             )
         )
+        .with_row(row("Slicer"))
+        .with_panel(
+            graph(
+                "Slice duration by process",
+                "One orientation through PrusaSlicer (pricing_slice_seconds); a job slices each distinct way up.",
+                (
+                    f"histogram_quantile(0.95, sum by (le, process) (rate(pricing_slice_seconds_bucket[{RATE}])))",
+                    "p95 {{process}}",
+                ),
+                (
+                    f"histogram_quantile(0.5, sum by (le, process) (rate(pricing_slice_seconds_bucket[{RATE}])))",
+                    "p50 {{process}}",
+                ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            graph(
+                "Checkpoint reads / s",
+                "hit: an orientation already sliced (a resumed job, or the same model again); error: the store failed.",
+                (f"sum by (result) (rate(pricing_checkpoint_reads_total[{RATE}]))", "{{result}}"),
+                unit="ops",
+            )
+        )
         .with_row(row("Work queue"))
         .with_panel(
             graph(

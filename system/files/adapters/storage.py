@@ -7,17 +7,13 @@ import hashlib
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from opentelemetry import trace
 
+from system.kernel.s3 import MISSING, ObjectMissing, S3Bucket, error_code
+
 tracer = trace.get_tracer(__name__)
 CHUNK = 1024 * 1024
-
-
-class ObjectMissing(LookupError):
-    """No object under that key."""
 
 
 class ObjectStore(Protocol):
@@ -47,30 +43,8 @@ class ObjectStore(Protocol):
     async def ping(self) -> None: ...
 
 
-class S3Store:
-    """boto3 calls run in threads, with bounded timeouts so an S3 outage fails fast instead of hanging."""
-
-    def __init__(self, bucket: str, *, endpoint: str | None, region: str, access_key: str, secret_key: str) -> None:
-        self.bucket = bucket
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            connect_timeout=3,
-            read_timeout=30,
-            retries={"max_attempts": 3, "mode": "standard"},
-        )
-        self.client: Any = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=region,
-            config=config,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-        )
-
-    async def _call(self, op: str, **kwargs: Any) -> Any:
-        with tracer.start_as_current_span(f"s3 {op}", attributes={"s3.bucket": self.bucket}):
-            return await asyncio.to_thread(getattr(self.client, op), Bucket=self.bucket, **kwargs)
+class S3Store(S3Bucket):
+    """The File Service's bucket: presigned transfers, multipart uploads, streamed downloads."""
 
     async def _presign(self, op: str, ttl: int, **params: Any) -> str:
         return await asyncio.to_thread(
@@ -102,14 +76,14 @@ class S3Store:
         try:
             await self._call("abort_multipart_upload", Key=key, UploadId=multipart_id)
         except ClientError as exc:
-            if _code(exc) not in ("NoSuchUpload", "404"):
+            if error_code(exc) not in ("NoSuchUpload", "404"):
                 raise
 
     async def size(self, key: str) -> int:
         try:
             return int((await self._call("head_object", Key=key))["ContentLength"])
         except ClientError as exc:
-            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in MISSING:
                 raise ObjectMissing(key) from exc
             raise
 
@@ -146,27 +120,4 @@ class S3Store:
         )
 
     async def expire_uploads(self, prefix: str, days: int) -> None:
-        rule_id = f"expire-{prefix.strip('/')}"
-        rule = {
-            "ID": rule_id,
-            "Filter": {"Prefix": prefix},
-            "Status": "Enabled",
-            "Expiration": {"Days": days},
-            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
-        }
-        try:
-            rules = (await self._call("get_bucket_lifecycle_configuration"))["Rules"]
-        except ClientError as exc:
-            if _code(exc) != "NoSuchLifecycleConfiguration":
-                raise
-            rules = []
-        # The bucket has one lifecycle configuration: keep everyone else's rules, replace only ours.
-        kept = [r for r in rules if r.get("ID") != rule_id]
-        await self._call("put_bucket_lifecycle_configuration", LifecycleConfiguration={"Rules": [*kept, rule]})
-
-    async def ping(self) -> None:
-        await self._call("head_bucket")
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+        await self.expire(prefix, days)

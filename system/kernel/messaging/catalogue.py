@@ -109,6 +109,17 @@ class PricingProgress(Contract):
     job_id: uuid.UUID
     order_id: uuid.UUID
     percent: float = Field(ge=0, le=100)
+    stage: str = Field(default="", max_length=200)  # what the job is doing, e.g. "front down (2 of 5): Infilling"
+
+
+class PricedBuild(Contract):
+    """How the quoted part is built: the slicer's estimate for the orientation that came out cheapest."""
+
+    orientation: str
+    print_seconds: float = Field(ge=0)  # one part
+    material_cm3: float = Field(ge=0)  # one part, supports included
+    support_cm3: float = Field(ge=0)  # of which supports
+    orientations: int = Field(ge=1)  # how many ways up were compared
 
 
 class PricingCompleted(Contract):
@@ -120,6 +131,7 @@ class PricingCompleted(Contract):
     currency: str = "EUR"
     breakdown: dict[str, Decimal]
     warnings: list[str] = []
+    build: PricedBuild | None = None  # absent for processes priced from geometry alone (SLS), and from older workers
 
 
 class PricingFailed(Contract):

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from system.files.adapters.repository import DuplicateContent, DuplicateFile
-from system.files.adapters.storage import ObjectMissing
 from system.files.domain import Content, ModelFile, Upload
+from system.kernel.s3 import ObjectMissing
 
 
 class SizeRefused(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from system.kernel.messaging.consumer import ATTEMPT_HEADER, Consumer
 from system.kernel.messaging.envelope import Envelope
 from system.kernel.messaging.inbox import StatelessInbox
 from system.kernel.messaging.queues import PRICING_REQUESTS
-from system.pricing.consumers import event_id, handlers
+from system.pricing.consumers import CANCELLED, event_id, handlers
 from system.pricing.ports import FilesUnavailable, Progress
-from system.pricing.service import Memo, Outcome, price_line
+from system.pricing.running import RunningJobs
+from system.pricing.service import Outcome, price_line
 from tests.fixtures import meshes
 from tests.unit.kernel.fakes import FakePublisher
-from tests.unit.pricing.fakes import FakeModels, RecordingMessage, pricing_request
+from tests.unit.pricing.fakes import FakeModels, FakeSlicer, RecordingMessage, engine, pricing_request
 
 
 @dataclass
@@ -45,14 +47,14 @@ class Worker:
         self.models = FakeModels()
         self.publisher = publisher or FakePublisher()
         self.cube_id, self.cube_sha = self.models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
-        memo = Memo()
+        self.slicer = FakeSlicer()
+        priced = engine(self.models.fetch, slicer=self.slicer)
 
         async def price(request: PricingRequested, progress: Progress) -> Outcome:
-            return await price_line(
-                request, fetch_model=self.models.fetch, max_model_bytes=10_000_000, memo=memo, progress=progress
-            )
+            return await price_line(request, priced, progress)
 
-        table = handlers(self.publisher, price)
+        self.jobs = RunningJobs()
+        table = handlers(self.publisher, price, self.jobs)
         self.consumer = Consumer(
             PRICING_REQUESTS, StatelessInbox(), table, self.publisher, prefetch=1, batch_size=1, concurrency=1,
             sleep=self.wait,
@@ -103,19 +105,20 @@ async def test_a_priced_line_is_published_as_completed_before_the_request_is_ack
     incoming = worker.request_envelope()
     before = jobs("completed")
     message = await worker.deliver(incoming)
-    progress_40, progress_90, result = worker.events()
-    assert [p.routing_key for p in worker.publisher.sent] == [
-        "pricing.progress",
-        "pricing.progress",
-        "pricing.completed",
+    *progress, result = worker.events()
+    assert [p.routing_key for p in worker.publisher.sent] == ["pricing.progress"] * len(progress) + [
+        "pricing.completed"
     ]
-    assert [PricingProgress.model_validate(e.payload).percent for e in (progress_40, progress_90)] == [40.0, 90.0]
+    updates = [PricingProgress.model_validate(e.payload) for e in progress]
+    assert (updates[0].percent, updates[0].stage) == (5.0, "model fetched")
+    assert 2 <= len(updates) <= 4, "the slicer's many lines are thinned out"
+    assert [u.percent for u in updates] == sorted(u.percent for u in updates) and updates[-1].percent == 99.0
     completed = PricingCompleted.model_validate(result.payload)
     request = PricingRequested.model_validate(incoming.payload)
     assert (completed.job_id, completed.line_id, str(completed.total_price)) == (
         request.job_id,
         request.line.line_id,
-        "63.96",
+        "17.88",
     )
     assert (result.type, result.producer, result.correlation_id) == (
         "pricing.completed",
@@ -123,7 +126,7 @@ async def test_a_priced_line_is_published_as_completed_before_the_request_is_ack
         str(request.order_id),
     )
     assert result.causation_id == incoming.message_id
-    assert message.acked and message.published_at_ack == 3, "the result is confirmed before the ack"
+    assert message.acked and message.published_at_ack == len(progress) + 1, "the result is confirmed before the ack"
     assert jobs("completed") - before == 1
 
 
@@ -214,6 +217,36 @@ async def test_a_job_from_a_message_without_trace_context_has_no_link(
     [job] = [
         s
         for s in spans.get_finished_spans()
-        if s.attributes and s.attributes.get("pricing.job.id") == incoming.payload["job_id"]
+        if s.name == "pricing.job" and s.attributes and s.attributes.get("pricing.job.id") == incoming.payload["job_id"]
     ]
-    assert job.name == "pricing.job" and list(job.links) == []
+    assert list(job.links) == []
+
+
+async def test_cancelling_the_order_stops_its_running_job_and_says_why(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    worker.slicer.hang = True  # a long slice, still running when the customer cancels
+    incoming = worker.request_envelope()
+    order_id = uuid.UUID(incoming.payload["order_id"])
+    delivery = asyncio.create_task(worker.deliver(incoming))
+    await asyncio.wait_for(worker.slicer.started.wait(), timeout=10)
+    worker.jobs.cancel(order_id)
+    message = await asyncio.wait_for(delivery, timeout=10)
+    result = worker.events()[-1]
+    assert result.type == "pricing.failed" and PricingFailed.model_validate(result.payload).reason == CANCELLED
+    assert message.acked, "a stopped job is settled, not redelivered"
+
+
+async def test_a_job_of_an_order_already_cancelled_is_not_started(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    incoming = worker.request_envelope()
+    worker.jobs.cancel(uuid.UUID(incoming.payload["order_id"]))
+    message = await worker.deliver(incoming)
+    assert not worker.slicer.started.is_set() and worker.models.fetched == []
+    assert [e.type for e in worker.events()] == ["pricing.failed"] and message.acked
+
+
+async def test_cancelling_another_order_leaves_the_job_running(tmp_path: Path) -> None:
+    worker = Worker(tmp_path)
+    worker.jobs.cancel(uuid.uuid4())
+    await worker.deliver(worker.request_envelope())
+    assert worker.events()[-1].type == "pricing.completed"

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from system.pricing.orientation import AXIS_ALIGNED, candidates, least_overhang, overhang_area, smallest_height, up_to_z
+from system.pricing.orientation import (
+    AXIS_ALIGNED,
+    candidates,
+    distinct_builds,
+    least_overhang,
+    overhang_area,
+    smallest_height,
+    up_to_z,
+)
 from tests.fixtures.cad import l_bracket
 from tests.fixtures.meshes import cube_triangles
 
@@ -47,3 +55,23 @@ def test_an_upside_down_pyramid_is_turned_onto_its_base_for_the_least_overhang()
     best = least_overhang(upside_down)
     assert overhang_area(upside_down, best.matrix) == 0.0
     assert best.apply(upside_down)[..., 2].min() == pytest.approx(0.0)
+
+
+def test_a_cube_builds_the_same_on_every_side_so_it_is_sliced_once() -> None:
+    cube = cube_triangles(20.0)
+    assert [o.name for o in distinct_builds(cube, candidates(cube))] == ["as uploaded"]
+
+
+def test_a_box_is_sliced_once_per_distinct_height() -> None:
+    box = cube_triangles(1.0) * np.array([10.0, 20.0, 30.0])
+    kept = distinct_builds(box, list(AXIS_ALIGNED))
+    assert sorted(float(np.ptp(o.apply(box)[..., 2])) for o in kept) == pytest.approx([10, 20, 30])
+
+
+def test_an_l_bracket_keeps_every_way_up_that_builds_differently() -> None:
+    vertices, faces = l_bracket(width=40.0, height=30.0, thickness=6.0, depth=20.0)
+    bracket = vertices[faces]  # the L drawn in the xy plane, 20 mm deep along z
+    kept = [o.name for o in distinct_builds(bracket, list(AXIS_ALIGNED))]
+    assert "upside down" not in kept, "the profile turned over along its depth builds the same"
+    assert {"front down", "back down"} <= set(kept), "foot on the bed, or foot in the air needing support"
+    assert len(kept) == 5

@@ -9,19 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from system.kernel.messaging.catalogue import Material, PricingCompleted, PricingFailed, Process
+from system.kernel.messaging.catalogue import Material, PricingCompleted, PricingFailed, Process, Unit
 from system.mesh import InvalidModel, validate_model
+from system.pricing.build import write_stl
+from system.pricing.lru import Lru
 from system.pricing.ports import FilesUnavailable
 from system.pricing.rates import NOT_WATERTIGHT
-from system.pricing.service import FETCHED, MEASURED, Lru, Memo, Outcome, price_line
+from system.pricing.service import FETCHED, MEASURED, Memo, Outcome, price_line
 from tests.fixtures import meshes
-from tests.unit.pricing.fakes import FakeModels, pricing_request
+from tests.fixtures.cad import l_bracket
+from tests.unit.pricing.fakes import FakeModels, FakeSlicer, MemoryCheckpoints, engine, pricing_request
 
 LIMIT = 10_000_000
 
 
-async def price(models: FakeModels, request, memo: Memo | None = None, progress=None) -> Outcome:  # type: ignore[no-untyped-def]
-    return await price_line(request, fetch_model=models.fetch, max_model_bytes=LIMIT, memo=memo, progress=progress)
+async def price(models: FakeModels, request, memo: Memo | None = None, progress=None, **fakes) -> Outcome:  # type: ignore[no-untyped-def]
+    return await price_line(request, engine(models.fetch, max_model_bytes=LIMIT, memo=memo, **fakes), progress)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +32,7 @@ async def price(models: FakeModels, request, memo: Memo | None = None, progress=
     [meshes.write_cube_binary, meshes.write_cube_ascii, meshes.write_cube_3mf],
     ids=["stl-binary", "stl-ascii", "3mf"],
 )
-async def test_a_valid_cube_gets_its_volume_based_price(tmp_path: Path, writer: Callable[..., Path]) -> None:
+async def test_a_valid_cube_gets_its_price_from_the_slicer(tmp_path: Path, writer: Callable[..., Path]) -> None:
     models = FakeModels()
     file_id, sha = models.add(writer(tmp_path / "cube", 50.0))
     request = pricing_request(file_id, sha)
@@ -40,9 +43,16 @@ async def test_a_valid_cube_gets_its_volume_based_price(tmp_path: Path, writer: 
         request.order_id,
         request.line.line_id,
     )
-    # 125 cm³ of PLA on FDM: 4.46 material + 54.50 machine + 5.00 setup (see test_cost)
-    assert (outcome.total_price, outcome.unit_price, outcome.currency) == (Decimal("63.96"), Decimal("63.96"), "EUR")
-    assert outcome.breakdown["material"] == Decimal("4.46") and outcome.warnings == []
+    # The fake slicer: 60 s per mm of height + 30 s per cm³ = 6750 s; 0.4 x 125 cm³ = 50 cm³ of filament.
+    # PLA on FDM: 50 cm³ x 1.24 g/cm³ x 1.05 waste x 25 EUR/kg = 1.63; 1.875 h x 6 EUR/h = 11.25; setup 5.00.
+    assert (outcome.total_price, outcome.unit_price, outcome.currency) == (Decimal("17.88"), Decimal("17.88"), "EUR")
+    assert outcome.breakdown["material"] == Decimal("1.63") and outcome.warnings == []
+    assert outcome.build is not None
+    assert (outcome.build.orientation, outcome.build.print_seconds, outcome.build.orientations) == (
+        "as uploaded",
+        6750,
+        1,
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +82,7 @@ async def test_a_broken_mesh_fails_with_the_mesh_checks_own_words(
 async def test_a_model_over_the_size_limit_fails_as_too_large(tmp_path: Path) -> None:
     models = FakeModels()
     file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl"))
-    outcome = await price_line(pricing_request(file_id, sha), fetch_model=models.fetch, max_model_bytes=100)
+    outcome = await price_line(pricing_request(file_id, sha), engine(models.fetch, max_model_bytes=100))
     assert isinstance(outcome, PricingFailed) and outcome.reason.startswith("The model is not usable (too-large)")
 
 
@@ -122,17 +132,20 @@ async def test_a_transient_fetch_error_propagates_so_the_message_is_retried(tmp_
 
 
 async def test_the_same_content_and_parameters_are_priced_once_per_process(tmp_path: Path) -> None:
-    models = FakeModels()
+    models, slicer, checkpoints = FakeModels(), FakeSlicer(), MemoryCheckpoints()
     file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
     memo = Memo()
-    first = await price(models, pricing_request(file_id, sha), memo)
-    again = await price(models, pricing_request(file_id, sha), memo)
-    more = await price(models, pricing_request(file_id, sha, quantity=10), memo)
-    assert models.fetched == [file_id], "the geometry is remembered by sha256, the verdict by parameters"
+    fakes = {"slicer": slicer, "checkpoints": checkpoints}
+    first = await price(models, pricing_request(file_id, sha), memo, **fakes)
+    again = await price(models, pricing_request(file_id, sha), memo, **fakes)
+    more = await price(models, pricing_request(file_id, sha, quantity=10), memo, **fakes)
+    assert models.fetched == [file_id, file_id], "the verdict is remembered by parameters: no fetch for `again`"
+    assert slicer.sliced == ["as uploaded"], "the slices are checkpointed: another quantity slices nothing"
     assert isinstance(first, PricingCompleted) and isinstance(again, PricingCompleted)
     assert isinstance(more, PricingCompleted)
     assert again.total_price == first.total_price and again.job_id != first.job_id
-    assert more.total_price == Decimal("565.08")
+    # 10 x (1.6275 + 11.25) = 128.775, less 5 % for ten parts = 122.34, + 5.00 setup
+    assert more.total_price == Decimal("127.34")
 
 
 async def test_an_invalid_model_is_not_parsed_twice(tmp_path: Path) -> None:
@@ -147,15 +160,18 @@ async def test_an_invalid_model_is_not_parsed_twice(tmp_path: Path) -> None:
 async def test_progress_is_reported_after_the_fetch_and_after_the_geometry(tmp_path: Path) -> None:
     models = FakeModels()
     file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl"))
-    seen: list[float] = []
+    seen: list[tuple[float, str]] = []
 
-    async def progress(percent: float) -> None:
-        seen.append(percent)
+    async def progress(percent: float, stage: str) -> None:
+        seen.append((percent, stage))
 
     memo = Memo()
     await price(models, pricing_request(file_id, sha), memo, progress)
     await price(models, pricing_request(file_id, sha), memo, progress)
-    assert seen == [FETCHED, MEASURED], "a remembered result needs no progress"
+    percents = [p for p, _ in seen]
+    assert seen[:2] == [(FETCHED, "model fetched"), (MEASURED, "geometry measured")], "a remembered result: none"
+    assert percents == sorted(percents) and MEASURED < percents[-1] < 100
+    assert "as uploaded (1 of 1): Infilling layers" in [stage for _, stage in seen], "the slicer's own stages"
 
 
 def test_the_memo_forgets_the_least_recently_used_entry() -> None:
@@ -165,3 +181,66 @@ def test_the_memo_forgets_the_least_recently_used_entry() -> None:
     assert lru.get("a") == 1
     lru.put("c", 3)
     assert (lru.get("a"), lru.get("b"), lru.get("c")) == (1, None, 3)
+
+
+async def test_the_cheapest_printable_orientation_is_quoted_and_named(tmp_path: Path) -> None:
+    models, slicer = FakeModels(), FakeSlicer()
+    vertices, faces = l_bracket(width=40.0, height=30.0, thickness=6.0, depth=20.0)
+    file_id, sha = models.add(write_stl(tmp_path / "bracket.stl", vertices[faces]))
+    outcome = await price(models, pricing_request(file_id, sha), slicer=slicer)
+    assert isinstance(outcome, PricingCompleted) and outcome.build is not None
+    # The fake slicer's time is 60 s per mm of height: the 20 mm deep profile lying flat is the shortest build.
+    assert outcome.build.orientations == len(slicer.sliced) == 5
+    part_cm3 = (40 * 6 + 24 * 6) * 20 / 1000  # foot + wall, 20 mm deep
+    assert outcome.build.orientation == "as uploaded"
+    assert outcome.build.print_seconds == pytest.approx(60 * 20 + 30 * part_cm3)
+
+
+async def test_orientations_the_slicer_refuses_are_skipped(tmp_path: Path) -> None:
+    models = FakeModels()
+    vertices, faces = l_bracket(width=40.0, height=30.0, thickness=6.0, depth=20.0)
+    file_id, sha = models.add(write_stl(tmp_path / "bracket.stl", vertices[faces]))
+    outcome = await price(models, pricing_request(file_id, sha), slicer=FakeSlicer(refuse=frozenset({"as uploaded"})))
+    assert isinstance(outcome, PricingCompleted) and outcome.build is not None
+    assert outcome.build.orientation != "as uploaded" and outcome.build.orientations == 5
+
+
+async def test_a_part_no_orientation_can_print_fails_with_every_reason(tmp_path: Path) -> None:
+    models = FakeModels()
+    file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
+    outcome = await price(models, pricing_request(file_id, sha), slicer=FakeSlicer(refuse=frozenset({"as uploaded"})))
+    assert isinstance(outcome, PricingFailed)
+    assert outcome.reason == (
+        "The part cannot be printed in any orientation tried (as uploaded: Objects could not fit on the bed)."
+    )
+
+
+@pytest.mark.parametrize("slicer", [FakeSlicer(hang=True), FakeSlicer(time_out=True)], ids=["job", "slicer"])
+async def test_a_job_over_its_time_limit_fails_with_the_reason_and_is_tried_again_later(
+    tmp_path: Path, slicer: FakeSlicer
+) -> None:
+    models, memo = FakeModels(), Memo()
+    file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
+    outcome = await price(models, pricing_request(file_id, sha), memo, slicer=slicer, job_timeout_s=0.2)
+    assert isinstance(outcome, PricingFailed)
+    assert outcome.reason == (
+        "Pricing this part took longer than the limit of 0.2 s and was stopped; please contact us for a manual quote."
+    )
+    assert isinstance(await price(models, pricing_request(file_id, sha), memo), PricingCompleted), "not memoised"
+
+
+async def test_sls_is_priced_from_geometry_without_the_slicer(tmp_path: Path) -> None:
+    models, slicer = FakeModels(), FakeSlicer()
+    file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 50.0))
+    request = pricing_request(file_id, sha, material=Material.NYLON, process=Process.SLS)
+    outcome = await price(models, request, slicer=slicer)
+    assert isinstance(outcome, PricingCompleted) and outcome.build is None and slicer.sliced == []
+
+
+async def test_a_model_drawn_in_inches_is_sliced_in_millimetres(tmp_path: Path) -> None:
+    models, slicer = FakeModels(), FakeSlicer()
+    file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl", 2.0))
+    outcome = await price(models, pricing_request(file_id, sha, unit=Unit.INCH), slicer=slicer)
+    assert isinstance(outcome, PricingCompleted) and outcome.build is not None
+    side_cm = 2 * 2.54
+    assert outcome.build.print_seconds == pytest.approx(60 * 10 * side_cm + 30 * side_cm**3)

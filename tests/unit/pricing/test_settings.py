@@ -57,3 +57,13 @@ def test_the_command_refuses_bad_settings_before_starting_anything(monkeypatch: 
 def test_the_command_refuses_a_concurrency_below_one() -> None:
     result = CliRunner().invoke(app, ["--concurrency", "0"])
     assert result.exit_code == 2
+
+
+def test_the_broker_gives_a_job_more_time_than_the_worker_does() -> None:
+    """Past consumer_timeout the broker closes the channel and redelivers: the worker's own limit must come first,
+    so a long job ends in pricing.failed with its reason rather than running again elsewhere."""
+    from system.stack.settings import StackSettings
+
+    broker_s = StackSettings().rabbit_consumer_timeout_ms / 1000
+    assert PricingSettings().job_timeout_s == 30 * 60, "the issue's default"
+    assert broker_s >= PricingSettings().job_timeout_s + 5 * 60
