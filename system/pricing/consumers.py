@@ -47,7 +47,6 @@ JOB_SECONDS = Histogram(
 for _outcome in OUTCOMES:
     JOBS.labels(_outcome)
 
-PROGRESS_EVERY, PROGRESS_STEP = 1.0, 25.0  # seconds between two progress events of a job, unless it jumps 25 points
 CANCELLED = "The order was cancelled while this line was being priced, so its pricing was stopped."
 PriceLine = Callable[[PricingRequested, Progress], Awaitable[Outcome]]
 PricingEvent = PricingCompleted | PricingFailed | PricingProgress
@@ -119,16 +118,9 @@ async def _run(request: PricingRequested, price: PriceLine, progress: Progress, 
 def _progress_of(
     publisher: MessagePublisher, request: PricingRequested, cause: Envelope, ids: dict[str, str]
 ) -> Progress:
-    """Publish the job's progress; the slicer talks much more than anyone reads, so an event within PROGRESS_EVERY
-    seconds of the last one is dropped, unless it moves the bar by PROGRESS_STEP points (e.g. a resumed search)."""
-    last_at, last_percent = -float("inf"), 0.0
+    """Publish the job's progress (best effort: a progress event that is not confirmed is only logged)."""
 
     async def progress(percent: float, stage: str) -> None:
-        nonlocal last_at, last_percent
-        now = time.monotonic()
-        if now - last_at < PROGRESS_EVERY and percent - last_percent < PROGRESS_STEP:
-            return
-        last_at, last_percent = now, percent
         update = PricingProgress(job_id=request.job_id, order_id=request.order_id, percent=round(percent, 1),
                                  stage=stage[:200])  # fmt: skip
         try:

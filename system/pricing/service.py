@@ -40,7 +40,7 @@ SLICE_SECONDS = Histogram(
 Outcome = PricingCompleted | PricingFailed
 Verdict = Quote | str  # a quote, or the reason there is none
 
-FETCHED, MEASURED, SEARCH_SPAN = 5.0, 10.0, 89.0  # progress (percent) after each step; the search fills 10-99
+MEASURED, SEARCH_SPAN = 10.0, 89.0  # progress (percent) once the geometry is known; the search fills 10-99
 
 
 @dataclass
@@ -67,6 +67,7 @@ class Engine:
     job_timeout_s: float
     slicer_version: str
     memo: Memo = field(default_factory=Memo)
+    progress_every_s: float = 1.0  # the slicer's own progress lines, at most one per this many seconds
 
 
 def parameters_of(request: PricingRequested) -> Parameters:
@@ -132,7 +133,7 @@ async def _price(request: PricingRequested, params: Parameters, engine: Engine, 
         async def searching(percent: float, stage: str) -> None:
             await progress(MEASURED + SEARCH_SPAN * percent / 100, stage)
 
-        found = await search(options, slice_one, engine.checkpoints, key, searching)
+        found = await search(options, slice_one, engine.checkpoints, key, searching, every=engine.progress_every_s)
         builds = found.builds
         trace.get_current_span().set_attributes({"pricing.orientations": len(options),
                                                  "pricing.orientations.resumed": found.resumed})  # fmt: skip
@@ -155,7 +156,6 @@ async def _geometry(
         path = await fetch(line.file_id, line.sha256, customer_id=request.customer_id, order_id=request.order_id)
     except InvalidModel as exc:  # e.g. the download is over the size limit
         return None, _invalid(exc)
-    await progress(FETCHED, "model fetched")
     if geometry is None:
         geometry = await measure(path, engine.max_model_bytes)
         engine.memo.geometry.put(line.sha256, geometry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ PRINT_TIME = re.compile(r"^; estimated printing time \(normal mode\) = (.+)$", r
 FILAMENT_CM3 = re.compile(r"^; filament used \[cm3\] = ([0-9.]+)", re.M)
 FILAMENT_MM = re.compile(r"^; filament used \[mm\] = ([0-9.]+)", re.M)
 EXTRUDED = re.compile(r"^G1 [^;\n]*E(-?[0-9.]+)", re.M)
+PR_SET_PDEATHSIG = 1  # prctl(2)
 TAIL_BYTES = 64 << 10  # the summary comments PrusaSlicer writes at the end of the G-code
 
 OnProgress = Callable[[int, str], Awaitable[None]]
@@ -116,6 +118,7 @@ async def run(args: Sequence[str], *, timeout_s: float, on_progress: OnProgress 
     process = await asyncio.create_subprocess_exec(
         "stdbuf", "-oL", "-eL", BINARY, *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+        preexec_fn=_die_with_parent,
     )  # fmt: skip
     lines: list[str] = []
     highest = -1
@@ -143,6 +146,15 @@ async def run(args: Sequence[str], *, timeout_s: float, on_progress: OnProgress 
     if process.returncode != 0:
         raise SlicerFailed(_failure(lines, process.returncode))
     return "\n".join(lines)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the worker dies, even by kill -9 (its own session shields it from
+    the worker's group, so nothing else would), rather than leave an orphan slicing for nobody."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the worker died before the line above: nobody will read the result
+        os._exit(1)
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:

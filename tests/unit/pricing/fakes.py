@@ -112,6 +112,7 @@ def engine(
     max_model_bytes: int = 10_000_000,
     job_timeout_s: float = 60.0,
     memo: Memo | None = None,
+    progress_every_s: float = 1.0,
 ) -> Engine:
     """An Engine as app.py wires one, on fakes."""
     return Engine(
@@ -122,6 +123,7 @@ def engine(
         job_timeout_s=job_timeout_s,
         slicer_version="FakeSlicer-1",
         memo=memo if memo is not None else Memo(),
+        progress_every_s=progress_every_s,
     )
 
 

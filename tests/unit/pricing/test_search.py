@@ -9,13 +9,14 @@ from system.kernel.messaging.catalogue import Material, Process
 from system.pricing.build import Build
 from system.pricing.checkpoints import orientation_key
 from system.pricing.orientation import AXIS_ALIGNED, Orientation
-from system.pricing.search import search
+from system.pricing.search import SliceOne, search
 from system.pricing.slicer import OnProgress
 from tests.fixtures.cad import l_bracket
 from tests.unit.pricing.fakes import FakeSlicer, MemoryCheckpoints
 
 KEY = "search-key"
-BRACKET = (lambda v, f: v[f])(*l_bracket(width=40.0, height=30.0, thickness=6.0, depth=20.0))
+_VERTICES, _FACES = l_bracket(width=40.0, height=30.0, thickness=6.0, depth=20.0)
+BRACKET = _VERTICES[_FACES]
 OPTIONS = list(AXIS_ALIGNED[:5])
 
 
@@ -27,7 +28,7 @@ class Recorder:
         self.seen.append((percent, stage))
 
 
-def slicing(slicer: FakeSlicer):  # type: ignore[no-untyped-def]
+def slicing(slicer: FakeSlicer) -> SliceOne:
     async def slice_one(option: Orientation, on_progress: OnProgress) -> Build:
         return await slicer(BRACKET, option, Process.FDM, Material.PLA, part_cm3=5.0, on_progress=on_progress)
 
@@ -36,7 +37,7 @@ def slicing(slicer: FakeSlicer):  # type: ignore[no-untyped-def]
 
 async def test_every_orientation_is_sliced_and_checkpointed_in_order() -> None:
     slicer, store, progress = FakeSlicer(), MemoryCheckpoints(), Recorder()
-    found = await search(OPTIONS, slicing(slicer), store, KEY, progress)
+    found = await search(OPTIONS, slicing(slicer), store, KEY, progress, every=0)
     assert [b.orientation for b in found.builds] == [o.name for o in OPTIONS] == slicer.sliced
     assert found.resumed == 0
     assert set(store.kept) == {orientation_key(KEY, o.name) for o in OPTIONS}
@@ -80,3 +81,9 @@ async def test_another_key_shares_nothing() -> None:
 
 def test_the_bracket_fixture_is_what_the_tests_above_assume() -> None:
     assert np.ptp(BRACKET.reshape(-1, 3), axis=0) == pytest.approx([40.0, 30.0, 20.0])
+
+
+async def test_the_slicer_s_own_lines_are_thinned_out_but_every_orientation_is_reported() -> None:
+    progress = Recorder()
+    await search(OPTIONS, slicing(FakeSlicer()), MemoryCheckpoints(), KEY, progress, every=3600)
+    assert [stage for _, stage in progress.seen] == [f"{o.name}: sliced ({i} of 5)" for i, o in enumerate(OPTIONS, 1)]

@@ -15,7 +15,7 @@ from system.pricing.build import write_stl
 from system.pricing.lru import Lru
 from system.pricing.ports import FilesUnavailable
 from system.pricing.rates import NOT_WATERTIGHT
-from system.pricing.service import FETCHED, MEASURED, Memo, Outcome, price_line
+from system.pricing.service import MEASURED, Memo, Outcome, price_line
 from tests.fixtures import meshes
 from tests.fixtures.cad import l_bracket
 from tests.unit.pricing.fakes import FakeModels, FakeSlicer, MemoryCheckpoints, engine, pricing_request
@@ -157,7 +157,7 @@ async def test_an_invalid_model_is_not_parsed_twice(tmp_path: Path) -> None:
     assert models.fetched == [file_id]
 
 
-async def test_progress_is_reported_after_the_fetch_and_after_the_geometry(tmp_path: Path) -> None:
+async def test_progress_is_reported_after_the_geometry_and_through_the_search(tmp_path: Path) -> None:
     models = FakeModels()
     file_id, sha = models.add(meshes.write_cube_binary(tmp_path / "cube.stl"))
     seen: list[tuple[float, str]] = []
@@ -166,10 +166,10 @@ async def test_progress_is_reported_after_the_fetch_and_after_the_geometry(tmp_p
         seen.append((percent, stage))
 
     memo = Memo()
-    await price(models, pricing_request(file_id, sha), memo, progress)
-    await price(models, pricing_request(file_id, sha), memo, progress)
+    await price(models, pricing_request(file_id, sha), memo, progress, progress_every_s=0)
+    await price(models, pricing_request(file_id, sha), memo, progress, progress_every_s=0)
     percents = [p for p, _ in seen]
-    assert seen[:2] == [(FETCHED, "model fetched"), (MEASURED, "geometry measured")], "a remembered result: none"
+    assert seen[0] == (MEASURED, "geometry measured"), "and a remembered result reports none"
     assert percents == sorted(percents) and MEASURED < percents[-1] < 100
     assert "as uploaded (1 of 1): Infilling layers" in [stage for _, stage in seen], "the slicer's own stages"
 
