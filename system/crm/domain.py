@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from system.kernel.messaging.catalogue import Material, Process, Unit
+from system.kernel.messaging.catalogue import Material, PricedBuild, Process, Unit
 
 
 class State(StrEnum):
@@ -122,6 +122,8 @@ class OrderLine:
     unit_price: Decimal | None = None
     total_price: Decimal | None = None
     warnings: list[str] = field(default_factory=list)
+    breakdown: dict[str, Decimal] = field(default_factory=dict)  # how the quote adds up
+    build: PricedBuild | None = None  # how the part is built (processes with a slicer)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ order_lines = Table(
     Column("unit_price", Numeric(12, 2)),
     Column("total_price", Numeric(12, 2)),
     Column("warnings", JSONB, nullable=False, server_default="[]"),
+    Column("breakdown", JSONB, nullable=False, server_default="{}"),
+    Column("build", JSONB),
 )
 
 order_timeline = Table(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from system.crm.domain import Account, Order, State, TimelineEntry
 from system.crm.ports import DeadLetterInfo
 from system.crm.service import OrderPosition
-from system.kernel.messaging.catalogue import Material, Process, Unit
+from system.kernel.messaging.catalogue import Material, PricedBuild, Process, Unit
 
 # PostgreSQL text cannot hold NUL characters: refuse them at the door (a clear 422, not a database error).
 NO_NUL = r"^[^\x00]*$"
@@ -75,6 +75,10 @@ class LineOut(BaseModel):
     unit_price: Decimal | None
     total_price: Decimal | None
     warnings: list[str]
+    breakdown: dict[str, Decimal] = Field(
+        default_factory=dict, description="How the line total adds up: material, machine, setup, discounts..."
+    )
+    build: PricedBuild | None = Field(default=None, description="How the part is built, from the slicer (FDM, SLA)")
 
 
 class CancellationOut(BaseModel):

@@ -45,7 +45,8 @@ async def order_priced(tx: UnitOfWork, envelope: Envelope, payload: OrderPriced)
         return
     order.quote({q.line_id: (q.unit_price, q.total_price) for q in payload.lines}, payload.total_price)
     for quote in payload.lines:
-        next(line for line in order.lines if line.id == quote.line_id).warnings = list(quote.warnings)
+        line = next(line for line in order.lines if line.id == quote.line_id)
+        line.warnings, line.breakdown, line.build = list(quote.warnings), dict(quote.breakdown), quote.build
     await _move(tx, order, State.QUOTED, envelope, f"quoted {payload.total_price} {payload.currency}")
 
 

@@ -13,7 +13,7 @@ from system.agreement import mes_state
 from system.kernel.errors import Problem
 from system.mes import production
 from system.mes.deps import PrincipalDep, UowDep
-from system.mes.domain import InvalidAction, JobState, OrderStage, ProductionJob
+from system.mes.domain import InvalidAction, JobState, OrderStage, PricingJob, PricingState, ProductionJob
 
 router = APIRouter(prefix="/production-jobs", tags=["production"])
 orders_router = APIRouter(prefix="/orders", tags=["orders"])
@@ -85,6 +85,29 @@ class MesOrderOut(BaseModel):
         )
 
 
+class PricingLineOut(BaseModel):
+    """One line's pricing job: done or not, how far, and what the worker last said it was doing."""
+
+    line_id: uuid.UUID
+    state: PricingState
+    percent: float
+    stage: str
+
+
+class PricingOut(BaseModel):
+    """How far the pricing of an order has come: the average of its lines' progress."""
+
+    order_id: uuid.UUID
+    percent: float
+    lines: list[PricingLineOut]
+
+    @classmethod
+    def of(cls, order_id: uuid.UUID, jobs: list[PricingJob]) -> PricingOut:
+        lines = [PricingLineOut(line_id=j.line_id, state=j.state, percent=j.percent, stage=j.stage) for j in jobs]
+        done = [100.0 if j.settled else j.percent for j in jobs]
+        return cls(order_id=order_id, percent=round(sum(done) / len(done), 1) if done else 0.0, lines=lines)
+
+
 def problem_for(exc: Exception) -> Problem:
     """The problem+json answer to a domain exception a route let through (registered in app.py)."""
     if isinstance(exc, InvalidAction):
@@ -117,6 +140,14 @@ async def act(job_id: uuid.UUID, action: Action, principal: PrincipalDep, uow: U
 async def get_order(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> MesOrderOut:
     """Its stage and production job (operators): what the CRM's view of the order must agree with."""
     return MesOrderOut.of(await production.order_view(principal, order_id, uow=uow))
+
+
+@orders_router.get(
+    "/{order_id}/pricing", response_model=PricingOut, responses=PROBLEMS, summary="How far an order's pricing is"
+)
+async def get_pricing(order_id: uuid.UUID, principal: PrincipalDep, uow: UowDep) -> PricingOut:
+    """The progress of each line's pricing job (the order's customer, or operators): a long quote's progress bar."""
+    return PricingOut.of(order_id, await production.pricing_of(principal, order_id, uow=uow))
 
 
 ROUTERS = (router, orders_router)

@@ -77,6 +77,9 @@ class PricingJob:
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     updated_at: datetime = field(default_factory=_now)
+    stage: str = ""  # what the worker last said it was doing
+    breakdown: dict[str, str] = field(default_factory=dict)  # the quote's lines, amounts as decimal strings
+    build: dict[str, Any] | None = None  # the slicer's figures for the chosen orientation (PricedBuild)
 
     @property
     def settled(self) -> bool:

@@ -17,6 +17,7 @@ from system.kernel.messaging.catalogue import (
     OrderPlaced,
     OrderPriced,
     OrderPricingFailed,
+    PricedBuild,
     PricingCompleted,
     PricingFailed,
     PricingProgress,
@@ -70,6 +71,8 @@ async def pricing_completed(tx: UnitOfWork, envelope: Envelope, payload: Pricing
     if job is not None:
         job.state, job.percent = PricingState.COMPLETED, 100.0
         job.unit_price, job.total_price, job.warnings = payload.unit_price, payload.total_price, list(payload.warnings)
+        job.breakdown = {name: str(amount) for name, amount in payload.breakdown.items()}
+        job.build = payload.build.model_dump(mode="json") if payload.build else None
         await _settle(tx, job, envelope, "completed")
 
 
@@ -83,7 +86,7 @@ async def pricing_failed(tx: UnitOfWork, envelope: Envelope, payload: PricingFai
 async def pricing_progress(tx: UnitOfWork, envelope: Envelope, payload: PricingProgress) -> None:
     job = await _pending_job(tx, payload.order_id, payload.job_id)
     if job is not None and payload.percent > job.percent:
-        job.percent = payload.percent
+        job.percent, job.stage = payload.percent, payload.stage
         await tx.pricing.save(job)
 
 
@@ -120,7 +123,12 @@ async def _settle(tx: UnitOfWork, job: PricingJob, envelope: Envelope, outcome: 
         order.stage = OrderStage.PRICED
         lines = [
             LineQuote(
-                line_id=j.line_id, unit_price=_d(j.unit_price), total_price=_d(j.total_price), warnings=j.warnings
+                line_id=j.line_id,
+                unit_price=_d(j.unit_price),
+                total_price=_d(j.total_price),
+                warnings=j.warnings,
+                breakdown={name: Decimal(amount) for name, amount in j.breakdown.items()},
+                build=PricedBuild.model_validate(j.build) if j.build else None,
             )
             for j in jobs
         ]

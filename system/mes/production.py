@@ -12,7 +12,7 @@ from system.kernel.auth import Principal
 from system.kernel.messaging.catalogue import OrderConfirmed, ProductionEvent
 from system.kernel.messaging.consumer import PermanentError, RetryLater
 from system.kernel.messaging.envelope import Envelope
-from system.mes.domain import JobState, MesOrder, OrderStage, ProductionJob
+from system.mes.domain import JobState, MesOrder, OrderStage, PricingJob, ProductionJob
 from system.mes.ports import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,17 @@ async def order_view(principal: Principal, order_id: uuid.UUID, *, uow: UowFacto
     if order is None:
         raise NotFound(f"MES has no order {order_id}")
     return OrderView(order, jobs, len(pricing))
+
+
+async def pricing_of(principal: Principal, order_id: uuid.UUID, *, uow: UowFactory) -> list[PricingJob]:
+    """The pricing jobs of an order, for its customer (a long quote's progress) and operators. Another customer's
+    order is simply not found."""
+    async with uow() as tx:
+        order = await tx.orders.get(order_id)
+        jobs = await tx.pricing.for_order(order_id) if order else []
+    if order is None or not (principal.is_operator or order.customer_id == principal.account_id):
+        raise NotFound(f"MES has no order {order_id}")
+    return jobs
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ pricing_jobs = Table(
     Column("warnings", JSONB, nullable=False),
     Column("reason", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("stage", Text, nullable=False, server_default=""),
+    Column("breakdown", JSONB, nullable=False, server_default="{}"),
+    Column("build", JSONB),
 )
 
 production_jobs = Table(

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from system.shop.remote import Reader, RemoteApi, ServiceError, propagate_trace, segment
-from system.shop.schema import Account, Job, Login, ModelFile, Order, Position, TimelineEntry, UploadTicket
+from system.shop.schema import Account, Job, Login, ModelFile, Order, Position, Pricing, TimelineEntry, UploadTicket
 from system.shop.settings import ShopSettings
 
 CHUNK = 256 * 1024
@@ -80,6 +80,10 @@ class MesClient:
         """Production jobs in one state."""
         body = await self.api.call("GET", "/production-jobs", token=token, params={"state": state})
         return [Job.model_validate(j) for j in body["items"]]
+
+    async def pricing(self, token: str, order_id: str) -> Pricing:
+        """How far the pricing of the caller's order has come."""
+        return Pricing.model_validate(await self.api.call("GET", f"/orders/{segment(order_id)}/pricing", token=token))
 
     async def act(self, token: str, job_id: str, action: str) -> Job:
         """Move a job on: start, complete, qc-pass, qc-fail or ship."""

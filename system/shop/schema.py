@@ -35,6 +35,16 @@ class Login(Remote):
     account: Account
 
 
+class Build(Remote):
+    """How a quoted part is built, from the slicer."""
+
+    orientation: str
+    print_seconds: float
+    material_cm3: float
+    support_cm3: float
+    orientations: int
+
+
 class OrderLine(Remote):
     id: str
     file_id: str
@@ -48,6 +58,22 @@ class OrderLine(Remote):
     unit_price: Decimal | None = None
     total_price: Decimal | None = None
     warnings: list[str] = []
+    breakdown: dict[str, Decimal] = {}
+    build: Build | None = None
+
+
+class PricingLine(Remote):
+    line_id: str
+    state: str
+    percent: float
+    stage: str = ""
+
+
+class Pricing(Remote):
+    """How far the factory's pricing of an order has come (MES)."""
+
+    percent: float
+    lines: list[PricingLine] = []
 
 
 class Cancellation(Remote):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
 
-from system.shop.clients import Clients, CrmClient, FilesClient, ServiceError
+from system.shop.clients import Clients, CrmClient, FilesClient, MesClient, ServiceError
 from system.shop.forms import LineDraft
-from system.shop.schema import Job, ModelFile, Order, TimelineEntry
+from system.shop.schema import Job, ModelFile, Order, Pricing, TimelineEntry
 
 log = logging.getLogger(__name__)
 CONSOLE_STATES = ("queued", "printing", "qc", "passed")
@@ -68,6 +68,18 @@ async def order_with_timeline(crm: CrmClient, token: str, order_id: str) -> tupl
     """
     order = await crm.order(token, order_id)
     return order, await crm.timeline(token, order_id)
+
+
+async def pricing_of(mes: MesClient, token: str, order: Order) -> Pricing | None:
+    """How far a pricing order's quote has come; None for other states, or when the factory cannot say just now
+    (the page then shows a spinner without a bar: progress is a courtesy, the quote arrives either way)."""
+    if order.state != "pricing":
+        return None
+    try:
+        return await mes.pricing(token, order.id)
+    except ServiceError as exc:
+        log.warning("pricing progress unavailable: %s", exc, extra={"order_id": order.id})
+        return None
 
 
 async def my_orders(crm: CrmClient, token: str) -> list[Order]:

@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from system.shop.views import (
+    ALWAYS_SHOWN,
+    BREAKDOWN,
     JOB_ACTIONS,
     JOB_EMPTY,
     JOB_STATES,
@@ -56,7 +58,13 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(duration=duration)
     env.filters.update(state=state_label, tone=state_tone, material=lambda m: MATERIALS.get(m, m))
     env.globals.update(
-        steps=steps, JOB_STATES=JOB_STATES, JOB_ACTIONS=JOB_ACTIONS, MATERIALS=MATERIALS, PROCESSES=PROCESSES
+        steps=steps,
+        JOB_STATES=JOB_STATES,
+        JOB_ACTIONS=JOB_ACTIONS,
+        MATERIALS=MATERIALS,
+        PROCESSES=PROCESSES,
+        BREAKDOWN=BREAKDOWN,
+        ALWAYS_SHOWN=ALWAYS_SHOWN,
     )
     env.globals.update(SOURCES=SOURCES, JOB_EMPTY=JOB_EMPTY, waterfall_url=waterfall_url, UNITS=UNITS)
     env.trim_blocks = env.lstrip_blocks = True

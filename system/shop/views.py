@@ -57,6 +57,18 @@ JOB_ACTIONS: dict[str, list[tuple[str, str]]] = {
     "qc": [("qc-pass", "QC pass"), ("qc-fail", "QC fail")],
     "passed": [("ship", "Ship")],
 }
+# The cost model's lines (system/pricing/cost.py), in the order it applies them.
+BREAKDOWN = {
+    "material": "Material",
+    "machine": "Machine time",
+    "quantity_discount": "Quantity discount",
+    "setup": "Setup",
+    "lead_time": "Lead time",
+    "contract_discount": "Contract discount",
+    "minimum_price": "Up to the minimum order",
+    "rounding": "Rounding",
+}
+ALWAYS_SHOWN = ("material", "machine", "setup")  # the others only when they change the price
 MATERIALS = {"pla": "PLA", "petg": "PETG", "abs": "ABS", "nylon": "Nylon", "resin": "Resin"}
 PROCESSES = {"fdm": "FDM · filament", "sla": "SLA · resin", "sls": "SLS · powder"}
 UNITS = {"mm": "millimetres (mm)", "cm": "centimetres (cm)", "inch": "inches (in)", "m": "metres (m)"}

@@ -36,8 +36,32 @@ def line(priced: bool) -> dict[str, Any]:
         "unit": match.regex("mm", regex="^(mm|cm|inch|m)$"),
     }
     if priced:
-        shape |= {"unit_price": s.money("21.25"), "total_price": s.money("42.50")}
+        shape |= {"unit_price": s.money("21.25"), "total_price": s.money("42.50"), "breakdown": breakdown()}
+        shape["build"] = build()
     return shape
+
+
+def breakdown() -> dict[str, Any]:
+    """How a line's price adds up: the lines the cost model always writes (the others appear when they apply)."""
+    return {name: s.money(amount) for name, amount in (("material", "1.63"), ("machine", "11.25"), ("setup", "5.00"))}
+
+
+def build() -> dict[str, Any]:
+    """How a sliced part is built (FDM in the provider's quoted order)."""
+    return {
+        "orientation": match.str("as uploaded"),
+        "print_seconds": match.number(6750.0),
+        "material_cm3": match.number(50.0),
+        "support_cm3": match.number(0.0),
+        "orientations": match.int(1),
+    }
+
+
+def pricing() -> dict[str, Any]:
+    """How far an order's pricing has come, as the Shop reads it (`system.shop.schema.Pricing`)."""
+    line = {"line_id": s.uuid(s.LINE_ID), "state": match.str("pending"), "percent": match.number(46.3),
+            "stage": match.str("front down (2 of 5): Infilling layers")}  # fmt: skip
+    return {"percent": match.number(46.3), "lines": match.each_like(line)}
 
 
 def order(state: str | None = None, *, priced: bool = False) -> dict[str, Any]:

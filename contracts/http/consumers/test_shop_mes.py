@@ -1,4 +1,5 @@
-"""Shop -> MES: the operator console's `MesClient` (production jobs by state, operator actions)."""
+"""Shop -> MES: the operator console's `MesClient` (production jobs by state, operator actions), and a customer's
+view of a long quote's progress."""
 
 from __future__ import annotations
 
@@ -44,3 +45,18 @@ async def test_start_a_job(shop_mes: Contract) -> None:
     async with shop_mes.serve(pact) as http:
         job = await MesClient(http).act(s.TOKEN, s.JOB_ID, "start")
     assert job.state == "printing"
+
+
+async def test_how_far_an_order_s_pricing_has_come(shop_mes: Contract) -> None:
+    pact = shop_mes.pact()
+    (
+        pact.upon_receiving("a customer asking how far the pricing of its order has come")
+        .given("a customer signed in with an order")
+        .with_request("GET", s.path("/orders/{order_id}/pricing", order_id=s.ORDER_ID))
+        .with_header("Authorization", s.bearer())
+        .will_respond_with(200)
+        .with_body(bodies.pricing(), JSON)
+    )
+    async with shop_mes.serve(pact) as http:
+        pricing = await MesClient(http).pricing(s.TOKEN, s.ORDER_ID)
+    assert pricing.percent == 46.3 and pricing.lines[0].stage.startswith("front down")

@@ -23,7 +23,7 @@ from system.crm.domain import (
 )
 from system.crm.ports import IdempotencyClaim
 from system.crm.schema import accounts, idempotency_keys, order_lines, order_timeline, orders
-from system.kernel.messaging.catalogue import Material, Process, Unit
+from system.kernel.messaging.catalogue import Material, PricedBuild, Process, Unit
 
 
 class SqlAccounts:
@@ -122,7 +122,7 @@ class SqlOrders:
             await self.conn.execute(
                 update(order_lines)
                 .where(order_lines.c.id == line.id)
-                .values(unit_price=line.unit_price, total_price=line.total_price, warnings=line.warnings)
+                .values(unit_price=line.unit_price, total_price=line.total_price, **_quote_detail(line))
             )
         await self._flush_timeline(order)
 
@@ -205,8 +205,14 @@ def _line_values(l: OrderLine) -> dict[str, Any]:  # noqa: E741
         "unit": l.unit.value,
         "unit_price": l.unit_price,
         "total_price": l.total_price,
-        "warnings": l.warnings,
+        **_quote_detail(l),
     }
+
+
+def _quote_detail(line: OrderLine) -> dict[str, Any]:
+    """Warnings, breakdown (amounts as decimal strings: JSON has no decimals) and build, as stored."""
+    build = line.build.model_dump(mode="json") if line.build else None
+    return {"warnings": line.warnings, "breakdown": {k: str(v) for k, v in line.breakdown.items()}, "build": build}
 
 
 def _line(r: Any) -> OrderLine:
@@ -223,6 +229,8 @@ def _line(r: Any) -> OrderLine:
         unit_price=r["unit_price"],
         total_price=r["total_price"],
         warnings=list(r["warnings"]),
+        breakdown={name: Decimal(amount) for name, amount in r["breakdown"].items()},
+        build=PricedBuild.model_validate(r["build"]) if r["build"] else None,
     )
 
 

@@ -146,6 +146,8 @@ class LineQuote(Contract):
     unit_price: Decimal
     total_price: Decimal
     warnings: list[str] = []
+    breakdown: dict[str, Decimal] = {}  # the cost model's lines (absent from older MES releases)
+    build: PricedBuild | None = None
 
 
 class OrderPriced(Contract):

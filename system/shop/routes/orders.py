@@ -13,7 +13,7 @@ from system.shop.clients import ServiceError
 from system.shop.deps import ClientsDep, FormDep, TemplatesDep, UserDep, flash
 from system.shop.forms import parse_lines
 from system.shop.routes.common import fragment, new_order_page, page, redirect
-from system.shop.schema import Order, TimelineEntry
+from system.shop.schema import Order, Pricing, TimelineEntry
 from system.shop.views import iso
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -90,7 +90,8 @@ async def order_page(
 ) -> HTMLResponse:
     """One order: its quote, what the customer can do with it, and its timeline."""
     order, timeline = await service.order_with_timeline(clients.crm, user.token, order_id)
-    return page(request, templates, "orders/detail.html", order=order, timeline=timeline)
+    pricing = await service.pricing_of(clients.mes, user.token, order)
+    return page(request, templates, "orders/detail.html", order=order, timeline=timeline, pricing=pricing)
 
 
 @router.get("/orders/{order_id}/live")
@@ -99,18 +100,24 @@ async def order_live(
 ) -> JSONResponse:
     """What the order page's script polls: unchanged, or the fresh pieces of the page."""
     order = await clients.crm.order(user.token, order_id)
-    body: dict[str, Any] = {"state": order.state, "updated_at": iso(order.updated_at), "final": order.is_final}
-    body["changed"] = body["updated_at"] != since
+    pricing = await service.pricing_of(clients.mes, user.token, order)
+    # The version the page holds: the order's last change, and while it is priced, how far the pricing is.
+    version = iso(order.updated_at) + (f"@{pricing.percent}" if pricing else "")
+    body: dict[str, Any] = {"state": order.state, "updated_at": version, "final": order.is_final}
+    body["changed"] = version != since
     if body["changed"]:
         timeline = await clients.crm.timeline(user.token, order_id)
-        body["html"] = _live_parts(request, templates, order, timeline)
+        body["html"] = _live_parts(request, templates, order, timeline, pricing)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _live_parts(
-    request: Request, templates: TemplatesDep, order: Order, timeline: list[TimelineEntry]
+    request: Request, templates: TemplatesDep, order: Order, timeline: list[TimelineEntry], pricing: Pricing | None
 ) -> dict[str, str]:
-    parts = {part: fragment(request, templates, f"orders/{f}.html", order=order) for part, f in LIVE_PARTS.items()}
+    parts = {
+        part: fragment(request, templates, f"orders/{f}.html", order=order, pricing=pricing)
+        for part, f in LIVE_PARTS.items()
+    }
     parts["timeline"] = fragment(request, templates, "orders/_timeline.html", order=order, timeline=timeline)
     return parts
 

@@ -17,6 +17,7 @@ from system.kernel.messaging.catalogue import (
     Material,
     OrderPriced,
     OrderPricingFailed,
+    PricedBuild,
     Process,
     ProductionEvent,
 )
@@ -151,9 +152,20 @@ async def test_only_operators_record_delivery_and_list_stuck_orders(db: FakeCrm)
     assert await service.stuck_orders(OPERATOR, uow=uow_factory(db)) == []
 
 
+BREAKDOWN = {"material": Decimal("2.50"), "machine": Decimal("2.50"), "setup": Decimal("5.00")}
+BUILD = PricedBuild(orientation="front down", print_seconds=3600, material_cm3=12.5, support_cm3=1.5, orientations=5)
+
+
 def quote_for(order: service.Order) -> OrderPriced:
     lines = [
-        LineQuote(line_id=line.id, unit_price=Decimal("5"), total_price=Decimal("10"), warnings=["thin"])
+        LineQuote(
+            line_id=line.id,
+            unit_price=Decimal("5"),
+            total_price=Decimal("10"),
+            warnings=["thin"],
+            breakdown=BREAKDOWN,
+            build=BUILD,
+        )
         for line in order.lines
     ]
     return OrderPriced(order_id=order.id, total_price=Decimal(10 * len(lines)), lines=lines)
@@ -172,6 +184,7 @@ async def test_a_quote_sets_prices_and_warnings_and_is_on_the_timeline_with_its_
     quoted = db.orders.rows[order.id]
     assert quoted.state is State.QUOTED and quoted.total_price == Decimal(20)
     assert all(line.total_price == Decimal(10) and line.warnings == ["thin"] for line in quoted.lines)
+    assert all(line.breakdown == BREAKDOWN and line.build == BUILD for line in quoted.lines), "how it adds up"
     assert (await db.orders.timeline(order.id))[-1].message_id == env.message_id
 
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from system.kernel.auth import Principal, issue_token
 from system.kernel.http import create_service_app
 from system.mes.app import mount
-from system.mes.domain import JobState, MesOrder, OrderStage, ProductionJob
+from system.mes.domain import JobState, MesOrder, OrderStage, PricingJob, PricingState, ProductionJob
 from system.mes.settings import MesSettings
 from tests.unit.access import Route, assert_problem, forged_tokens, operations
 from tests.unit.mes.fakes import FakeMes, uow_factory
@@ -27,7 +27,8 @@ SECRET = "unit-mes-secret-" + "x" * 16
 CUSTOMER = Principal(uuid.uuid4(), "customer")
 OPERATOR = Principal(uuid.uuid4(), "operator")
 
-CUSTOMER_ALLOWED: set[Route] = set()  # the MES is the factory floor's: customers go through the CRM
+# The MES is the factory floor's: customers go through the CRM, except to watch a long quote's progress.
+CUSTOMER_ALLOWED: set[Route] = {("GET", "/orders/{order_id}/pricing")}
 OPERATOR_ONLY: set[Route] = {
     ("GET", "/production-jobs"),
     ("GET", "/production-jobs/{job_id}"),
@@ -52,7 +53,11 @@ class Mes:
         self.db = FakeMes()
         line = {"line_id": str(uuid.uuid4()), "file_id": str(uuid.uuid4()), "material": "pla", "process": "fdm"}
         lines = [{**line, "quantity": 2}]
-        self.order = MesOrder(uuid.uuid4(), "b2c", Decimal(0), lines, stage=OrderStage.CONFIRMED)
+        self.order = MesOrder(uuid.uuid4(), "b2c", Decimal(0), lines, stage=OrderStage.CONFIRMED,
+                              customer_id=CUSTOMER.account_id)  # fmt: skip
+        self.pricing = PricingJob(uuid.uuid4(), self.order.id, uuid.UUID(line["line_id"]), PricingState.PENDING, 40.0,
+                                  stage="front down (2 of 5): Infilling layers")  # fmt: skip
+        self.db.pricing.rows[self.pricing.id] = self.pricing
         self.job = ProductionJob(uuid.uuid4(), self.order.id, lines)
         self.db.orders.rows[self.order.id] = self.order
         self.db.production.rows[self.job.id] = self.job
@@ -98,3 +103,35 @@ def test_a_customer_is_refused_every_operator_route(route: Route) -> None:
     assert_problem(mes.call(route, issue_token(SECRET, CUSTOMER)), 403, "forbidden")
     assert mes.untouched()
     assert mes.call(route, issue_token(SECRET, OPERATOR)).status_code == 200, "the same call is an operator's to make"
+
+
+def test_the_customer_sees_the_progress_of_its_own_order_s_pricing() -> None:
+    mes = Mes()
+    answer = mes.call(("GET", "/orders/{order_id}/pricing"), issue_token(SECRET, CUSTOMER))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "order_id": str(mes.order.id),
+        "percent": 40.0,
+        "lines": [{"line_id": str(mes.pricing.line_id), "state": "pending", "percent": 40.0,
+                   "stage": "front down (2 of 5): Infilling layers"}],
+    }  # fmt: skip
+    assert mes.call(("GET", "/orders/{order_id}/pricing"), issue_token(SECRET, OPERATOR)).status_code == 200
+
+
+def test_another_customer_finds_no_such_order_s_pricing() -> None:
+    """Not enough permissions: the other customer's order is simply not found, as an unknown one is."""
+    mes = Mes()
+    stranger = Principal(uuid.uuid4(), "customer")
+    assert_problem(mes.call(("GET", "/orders/{order_id}/pricing"), issue_token(SECRET, stranger)), 404, "not-found")
+    unknown = mes.client.get(
+        f"/orders/{uuid.uuid4()}/pricing", headers={"Authorization": f"Bearer {issue_token(SECRET, CUSTOMER)}"}
+    )
+    assert_problem(unknown, 404, "not-found")
+
+
+def test_a_settled_line_counts_as_done_in_the_order_s_progress() -> None:
+    mes = Mes()
+    second = PricingJob(uuid.uuid4(), mes.order.id, uuid.uuid4(), PricingState.COMPLETED, 100.0)
+    mes.db.pricing.rows[second.id] = second
+    answer = mes.call(("GET", "/orders/{order_id}/pricing"), issue_token(SECRET, CUSTOMER)).json()
+    assert answer["percent"] == 70.0 and len(answer["lines"]) == 2

@@ -10,10 +10,12 @@ import pytest
 
 from system.kernel.auth import Principal
 from system.kernel.messaging.catalogue import (
+    LineQuote,
     OrderCancelled,
     OrderConfirmed,
     OrderLine,
     OrderPlaced,
+    PricedBuild,
     PricingCompleted,
     PricingFailed,
 )
@@ -59,8 +61,11 @@ def completed(db: FakeMes, job_id: uuid.UUID, order_id: uuid.UUID, total: str) -
     line_id = db.pricing.rows[job_id].line_id
     return PricingCompleted(
         job_id=job_id, order_id=order_id, line_id=line_id, unit_price=Decimal(total), total_price=Decimal(total),
-        breakdown={},
+        breakdown={"machine": Decimal(total)}, build=BUILD,
     )  # fmt: skip
+
+
+BUILD = PricedBuild(orientation="as uploaded", print_seconds=600.0, material_cm3=3.5, support_cm3=0.0, orientations=1)
 
 
 async def test_an_order_gets_one_pricing_job_and_one_request_per_line() -> None:
@@ -88,6 +93,9 @@ async def test_an_order_is_priced_only_when_all_its_lines_are() -> None:
     await handle(db, pricing_flow.pricing_completed, completed(db, second, order.order_id, "5.50"), "pricing.completed")
     [priced] = db.of_type("order.priced")
     assert Decimal(priced.payload["total_price"]) == Decimal("15.50") and len(priced.payload["lines"]) == 2
+    quotes = [LineQuote.model_validate(line) for line in priced.payload["lines"]]
+    assert sorted(q.breakdown["machine"] for q in quotes) == [Decimal("5.50"), Decimal("10.00")], "each line's own"
+    assert all(q.build == BUILD for q in quotes)
     assert db.orders.rows[order.order_id].stage is OrderStage.PRICED
 
 

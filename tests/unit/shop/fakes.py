@@ -236,6 +236,12 @@ class FakeMes:
     crm: FakeCrm
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
+    pricing: dict[str, dict[str, Any]] = field(default_factory=dict)  # order id -> how far its pricing is
+
+    def progress(self, order_id: str, percent: float, stage: str) -> None:
+        """The pricing worker reports progress on the order's (single) line."""
+        line = {"line_id": self.crm.orders[order_id]["lines"][0]["id"], "state": "pending", "percent": percent}
+        self.pricing[order_id] = {"order_id": order_id, "percent": percent, "lines": [{**line, "stage": stage}]}
 
     def add_job(self, order_id: str, state: str = "queued") -> dict[str, Any]:
         job_id = str(uuid.uuid4())
@@ -249,6 +255,8 @@ class FakeMes:
         caller = self.crm.caller(request)
         if caller is None:
             return problem(401, "unauthorized", "Missing or invalid bearer token.")
+        if pricing := re.fullmatch(r"/orders/([^/]+)/pricing", request.url.path):
+            return self._pricing(caller, pricing.group(1))
         if caller["role"] != "operator":
             return problem(403, "forbidden", "Operators only.")
         if request.url.path == "/production-jobs":
@@ -263,6 +271,12 @@ class FakeMes:
             return problem(409, "invalid-transition", f"A {job['state']} job cannot {match.group(2)}.")
         job.update(state=target, updated_at=now())
         return httpx.Response(200, json=job)
+
+    def _pricing(self, caller: dict[str, Any], order_id: str) -> httpx.Response:
+        order = self.crm.orders.get(order_id)
+        if order is None or order_id not in self.pricing or order["customer_id"] != caller["id"]:
+            return problem(404, "not-found", "MES has no such order.")
+        return httpx.Response(200, json=self.pricing[order_id])
 
 
 @dataclass

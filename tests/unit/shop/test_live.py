@@ -91,3 +91,16 @@ def test_the_order_page_carries_what_its_script_needs(customer: TestClient, orde
         "timeline",
     }
     assert page.find_all("script", src="/static/js/order-live.js")
+
+
+def test_progress_of_the_pricing_counts_as_a_change(
+    customer: TestClient, services: FakeServices, order_id: str
+) -> None:
+    services.mes.progress(order_id, 20.0, "as uploaded (1 of 3): Slicing model")
+    first = live(customer, order_id)
+    assert live(customer, order_id, since=first["updated_at"])["changed"] is False
+
+    services.mes.progress(order_id, 55.0, "front down (2 of 3): Infilling layers")
+    moved = live(customer, order_id, since=first["updated_at"])
+
+    assert moved["changed"] is True and 'value="55.0"' in moved["html"]["status"]

@@ -147,6 +147,52 @@ def test_while_pricing_the_page_says_so_and_offers_only_cancel(customer: TestCli
     assert {"Confirm order", "Cancel order"} & set(buttons(doc)) == {"Cancel order"}
 
 
+def test_while_pricing_a_long_quote_shows_how_far_it_has_come(
+    customer: TestClient, services: FakeServices, file_id: str
+) -> None:
+    order_id = place(customer, [file_id])
+    services.mes.progress(order_id, 46.3, "front down (2 of 5): Infilling layers")
+
+    doc = page_of(customer, order_id)
+
+    [bar] = doc.find_all("progress")
+    assert (bar.attrs["value"], bar.attrs["max"]) == ("46.3", "100")
+    assert "46 %" in by_role(doc, "status")[0].text()
+    assert "Working out how best to build your part: front down (2 of 5): Infilling layers" in doc.text()
+
+
+def test_another_customer_s_progress_is_not_shown_and_the_page_still_works(
+    customer: TestClient, services: FakeServices, file_id: str
+) -> None:
+    order_id = place(customer, [file_id])  # the MES knows no progress for it: 404, as for someone else's order
+
+    doc = page_of(customer, order_id)
+
+    assert doc.find_all("progress") == [] and "We're calculating your price" in by_role(doc, "status")[0].text()
+
+
+def test_a_quote_explains_how_each_line_adds_up_and_how_the_part_is_built(
+    customer: TestClient, services: FakeServices, file_id: str
+) -> None:
+    order_id = place(customer, [file_id])
+    services.crm.quote(order_id, "10.25")
+    services.crm.orders[order_id]["lines"][0] |= {
+        "breakdown": {"material": "1.63", "machine": "11.25", "quantity_discount": "0.00", "setup": "5.00",
+                      "lead_time": "0.00", "contract_discount": "-2.00", "minimum_price": "0.00", "rounding": "0.00"},
+        "build": {"orientation": "front down", "print_seconds": 6750, "material_cm3": 50.0, "support_cm3": 2.5,
+                  "orientations": 5},
+    }  # fmt: skip
+
+    doc = page_of(customer, order_id)
+
+    [breakdown] = doc.find_all("details", class_="breakdown")
+    rows = {row.find_all("th")[0].text(): row.find_all("td")[0].text() for row in breakdown.find_all("tr")}
+    discount = "\N{MINUS SIGN}€2.00"  # the typographic minus eur() writes
+    assert rows == {"Material": "€1.63", "Machine time": "€11.25", "Setup": "€5.00", "Contract discount": discount}
+    assert "Printed front down (the cheapest of 5 ways up we tried): 1 h 52 min of machine time" in breakdown.text()
+    assert "50.0 cm³ of material per part, of which 2.5 cm³ supports" in breakdown.text()
+
+
 def test_the_quote_shows_each_lines_price_warnings_and_the_total_in_euros(
     customer: TestClient, services: FakeServices, file_id: str
 ) -> None:
