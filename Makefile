@@ -52,6 +52,7 @@ bench-messaging: setup
 # Measuring a million-triangle model: ours beside trimesh doing the same (no stack needed).
 bench-pricing: setup
 	$(PY) -m load.bench.pricing
+	$(PY) -m load.bench.slicing
 
 clean: down
 	rm -rf .stack

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import allure
 import pytest
 from playwright.sync_api import expect
 
@@ -186,3 +187,45 @@ def test_a_model_drawn_in_inches_is_asked_about_and_priced_at_its_real_size(
     wait_for_quote(ada)
     expect(ada.get_by_role("cell", name=re.compile("drawn in inch"))).to_be_visible()
     expect(ada.get_by_role("list", name=f"Warnings for {bracket.name}")).to_have_count(0)
+
+
+def test_an_uploaded_model_is_shown_in_3d_and_its_quote_says_how_it_adds_up(
+    visitor: Visitor, stl: Callable[..., Path]
+) -> None:
+    bracket = stl("inch-bracket")
+    ada = visitor(ADA)
+    ada.goto("/orders/new")
+    line = upload(ada, bracket)
+    preview = line.get_by_role("img", name=f"3D preview of {bracket.name}")
+    expect(preview).to_have_attribute("data-preview", "rendered", timeout=30_000)
+    # Drawn, not blank: a good part of the WebGL frame is the model, in several shades (lit faces), not background.
+    covered, shades = preview.locator("canvas").evaluate(
+        """canvas => {
+            const copy = document.createElement("canvas");
+            copy.width = canvas.width; copy.height = canvas.height;
+            const context = copy.getContext("2d");
+            context.drawImage(canvas, 0, 0);
+            const pixels = context.getImageData(0, 0, copy.width, copy.height).data;
+            const [r, g, b] = [pixels[0], pixels[1], pixels[2]];  // a corner: the background
+            let model = 0;
+            const seen = new Set();
+            for (let i = 0; i < pixels.length; i += 4) {
+                if (Math.abs(pixels[i] - r) + Math.abs(pixels[i + 1] - g) + Math.abs(pixels[i + 2] - b) > 30) {
+                    model++;
+                    seen.add((pixels[i] >> 4) << 8 | (pixels[i + 1] >> 4) << 4 | pixels[i + 2] >> 4);
+                }
+            }
+            return [model / (pixels.length / 4), seen.size];
+        }"""
+    )
+    assert covered > 0.05 and shades >= 3, f"{covered:.1%} of the frame in {shades} shades: nothing drawn"
+    allure.attach(preview.screenshot(), name="3D preview", attachment_type=allure.attachment_type.PNG)
+
+    line.get_by_label("Drawn in").select_option(label="inches (in)")
+    choose(line, material="PLA", process="FDM", quantity=1)
+    place_order(ada)
+    wait_for_quote(ada)
+    ada.get_by_text("How this price adds up").click()
+    breakdown = ada.get_by_role("table", name=f"Price breakdown of {bracket.name}")
+    expect(breakdown.get_by_role("row", name=re.compile("^Machine time"))).to_be_visible()
+    expect(ada.get_by_text(re.compile(r"ways? up we tried\):\s+\S.* of machine time"))).to_be_visible()

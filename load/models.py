@@ -5,21 +5,15 @@ from __future__ import annotations
 import itertools
 import random
 
-import numpy as np
-
+from system.mesh.stl_write import stl_bytes
 from tests.fixtures import meshes
 
 _counter = itertools.count()
 
 
 def cube_stl(size: float) -> bytes:
-    """A closed binary STL cube with edge `size` mm (the same layout tests/fixtures/meshes.py writes)."""
-    triangles = meshes.cube_triangles(size)
-    records = np.zeros(len(triangles), dtype=meshes.RECORD)
-    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    records["normal"] = normals / np.linalg.norm(normals, axis=1, keepdims=True)
-    records["vertices"] = triangles
-    return b"load test cube".ljust(80, b" ") + np.uint32(len(triangles)).tobytes() + records.tobytes()
+    """A closed binary STL cube with edge `size` mm."""
+    return stl_bytes(meshes.cube_triangles(size), b"load test cube")
 
 
 def next_cube(rng: random.Random) -> tuple[str, bytes]:

@@ -58,4 +58,21 @@ if ! grep -qs "\"version\": \"$ALLURE_VERSION\"" .tools/node_modules/allure-comm
   echo "setup: installing the Allure command line $ALLURE_VERSION"
   npm install --prefix .tools --no-audit --no-fund --loglevel=error "allure-commandline@$ALLURE_VERSION"
 fi
+# The Shop's 3D preview: three.js from npm, vendored into the Shop's static files (git-ignored), with its STL
+# loader and orbit controls. Their bare `from 'three'` becomes a relative path: an import map would be an inline
+# script, which the Shop's Content-Security-Policy (script-src 'self') rightly refuses.
+THREE_VERSION=0.187.0
+vendor=system/shop/static/vendor/three
+if ! grep -qs "\"version\": \"$THREE_VERSION\"" .tools/node_modules/three/package.json; then
+  echo "setup: installing three.js $THREE_VERSION"
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error "three@$THREE_VERSION"
+fi
+if [ ! -f "$vendor/VERSION" ] || [ "$(cat "$vendor/VERSION")" != "$THREE_VERSION" ]; then
+  mkdir -p "$vendor"
+  three=.tools/node_modules/three
+  cp "$three/build/three.module.js" "$three/build/three.core.js" "$three/LICENSE" \
+    "$three/examples/jsm/loaders/STLLoader.js" "$three/examples/jsm/controls/OrbitControls.js" "$vendor/"
+  sed -i "s#from 'three';#from './three.module.js';#" "$vendor/STLLoader.js" "$vendor/OrbitControls.js"
+  echo "$THREE_VERSION" > "$vendor/VERSION"
+fi
 echo "setup: ok"

@@ -19,6 +19,7 @@ import numpy as np
 
 from system.kernel.messaging.catalogue import Material, Process
 from system.mesh.geometry import Triangles
+from system.mesh.stl_write import write_stl
 from system.pricing import slicer
 from system.pricing.orientation import Orientation
 from system.pricing.rates import PROCESSES
@@ -129,21 +130,6 @@ def _read_estimate(output: Path, sla: bool, part_cm3: float) -> SliceEstimate:
     # The layer archive gives only the total resin: what the part itself does not take is supports and pad.
     total = slicer.parse_sl1(output)
     return SliceEstimate(total.print_seconds, total.material_cm3, round(max(total.material_cm3 - part_cm3, 0.0), 3))
-
-
-def write_stl(path: Path, triangles: Triangles) -> Path:
-    """A binary STL of the triangles, with unit normals from the winding (PrusaSlicer refuses zero normals)."""
-    record = np.dtype([("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attributes", "<u2")])
-    data = np.zeros(len(triangles), dtype=record)
-    data["vertices"] = triangles
-    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
-    data["normal"] = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-    with path.open("wb") as f:
-        f.write(b"order-system pricing".ljust(80, b" "))
-        f.write(np.uint32(len(triangles)).tobytes())
-        f.write(data.tobytes())
-    return path
 
 
 def _slug(name: str) -> str:

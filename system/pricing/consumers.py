@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 PRODUCER = "pricing"
-OUTCOMES = ("completed", "failed", "error")  # error: raised, so the kernel retries or dead-letters
+# error: raised, so the kernel retries or dead-letters; skipped: the order was cancelled before the job started
+OUTCOMES = ("completed", "failed", "error", "skipped")
 JOBS = Counter("pricing_jobs_total", "Pricing jobs by outcome", ["outcome"])
 JOB_SECONDS = Histogram(
     "pricing_job_seconds",
@@ -86,6 +87,11 @@ async def on_pricing_requested(
     # links to the message it came from, as OTel's messaging conventions ask.
     links = [trace.Link(origin)] if (origin := message_span_context()) else []
     with tracer.start_as_current_span("pricing.job", attributes=attributes, links=links) as span:
+        if jobs.cancelled(request.order_id):  # MES stopped the order's jobs itself: there is nothing to answer
+            span.set_attribute("pricing.outcome", "skipped")
+            _observe("skipped", started)
+            log.info("job skipped: its order was cancelled", extra=ids)
+            return
         try:
             outcome = await _run(request, price, _progress_of(publisher, request, envelope, ids), jobs)
             kind = "completed" if isinstance(outcome, PricingCompleted) else "failed"
@@ -102,15 +108,14 @@ async def on_pricing_requested(
 
 
 async def _run(request: PricingRequested, price: PriceLine, progress: Progress, jobs: RunningJobs) -> Outcome:
-    """The job's outcome; a job whose order is cancelled (before or while it runs) stops with that reason."""
-    if not jobs.cancelled(request.order_id):
-        task: asyncio.Future[Outcome] = asyncio.ensure_future(price(request, progress))
-        with jobs.running(request.order_id, task):
-            try:
-                return await task
-            except asyncio.CancelledError:
-                if not jobs.cancelled(request.order_id):
-                    raise  # the worker itself is stopping: the job stays unacked and goes to another worker
+    """The job's outcome; a job whose order is cancelled while it runs stops with that reason."""
+    task: asyncio.Future[Outcome] = asyncio.ensure_future(price(request, progress))
+    with jobs.running(request.order_id, task):
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not jobs.cancelled(request.order_id):
+                raise  # the worker itself is stopping: the job stays unacked and goes to another worker
     return PricingFailed(job_id=request.job_id, order_id=request.order_id, line_id=request.line.line_id,
                          reason=CANCELLED)  # fmt: skip
 

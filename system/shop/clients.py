@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -104,6 +105,22 @@ class FilesClient:
     async def get(self, token: str, file_id: str) -> ModelFile:
         """Metadata of one of the caller's files (another account's is 404, as a missing one)."""
         return ModelFile.model_validate(await self.api.call("GET", f"/files/{segment(file_id)}", token=token))
+
+    async def download(self, token: str, file_id: str, dest: Path, max_bytes: int) -> None:
+        """Write one of the caller's files to `dest` (through the presigned URL the File Service gives); a file
+        over `max_bytes` is refused with 413 before a byte of it is read."""
+        answer = await self.api.call("GET", f"/files/{segment(file_id)}/download", token=token)
+        try:
+            async with self.api.http.stream("GET", answer["url"], timeout=self.upload_timeout) as response:
+                if not response.is_success:
+                    raise ServiceError(502, "download-failed", "The file store did not hand out the file.", "files")
+                if int(response.headers.get("Content-Length", 0)) > max_bytes:
+                    raise ServiceError(413, "too-large", "The model is too large to preview.", "shop")
+                with dest.open("wb") as out:
+                    async for chunk in response.aiter_bytes(CHUNK):
+                        out.write(chunk)
+        except httpx.HTTPError as exc:
+            raise ServiceError(503, "unavailable", "The file store is unreachable.", "files") from exc
 
     async def upload(self, token: str, filename: str, size: int, source: Reader) -> ModelFile:
         """Stream `size` bytes from `source` to the store and have the File Service validate them, for the caller."""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.datastructures import UploadFile
 
+from system.mesh import InvalidModel, load_model
+from system.mesh.stl_write import stl_bytes
 from system.shop.clients import Clients, CrmClient, FilesClient, MesClient, ServiceError
 from system.shop.forms import LineDraft
 from system.shop.schema import Job, ModelFile, Order, Pricing, TimelineEntry
@@ -80,6 +84,18 @@ async def pricing_of(mes: MesClient, token: str, order: Order) -> Pricing | None
     except ServiceError as exc:
         log.warning("pricing progress unavailable: %s", exc, extra={"order_id": order.id})
         return None
+
+
+async def preview_stl(files: FilesClient, token: str, file_id: str, max_bytes: int) -> bytes:
+    """One of the caller's models as a binary STL for the browser's 3D preview (3MF files too: converted here)."""
+    with tempfile.TemporaryDirectory(prefix="shop-preview-") as folder:
+        path = Path(folder) / "model"
+        await files.download(token, file_id, path, max_bytes)
+        try:
+            triangles, _ = await asyncio.to_thread(load_model, path, max_bytes=max_bytes)
+        except InvalidModel as exc:  # it passed the File Service's checks, so this is unlikely, but not a 500
+            raise ServiceError(422, exc.code, exc.detail, "shop") from exc
+        return await asyncio.to_thread(stl_bytes, triangles, b"preview")
 
 
 async def my_orders(crm: CrmClient, token: str) -> list[Order]:

@@ -51,7 +51,7 @@ async def test_how_far_an_order_s_pricing_has_come(shop_mes: Contract) -> None:
     pact = shop_mes.pact()
     (
         pact.upon_receiving("a customer asking how far the pricing of its order has come")
-        .given("a customer signed in with an order")
+        .given("a customer's quoted order")  # so MES knows the order: it hears of it from the CRM
         .with_request("GET", s.path("/orders/{order_id}/pricing", order_id=s.ORDER_ID))
         .with_header("Authorization", s.bearer())
         .will_respond_with(200)

@@ -44,7 +44,8 @@ def dashboard() -> Dashboard:
         .with_panel(
             graph(
                 "Jobs / s by outcome",
-                "completed: priced; failed: the model cannot be priced (an answer too); error: raised, retried.",
+                "completed: priced; failed: cannot be priced (an answer too); error: raised, retried; "
+                "skipped: its order was cancelled.",
                 (f"sum by (outcome) (rate(pricing_jobs_total[{RATE}]))", "{{outcome}}"),
                 unit="ops",
             )

@@ -29,6 +29,16 @@ TIPS = {
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the other fields, on top of the file itself
 
 
+PREVIEW_MAX_BYTES = 64 * 1024 * 1024  # larger models are not previewed: the browser would fetch and draw them slowly
+
+
+@router.get("/models/{file_id}/preview.stl")
+async def model_preview(file_id: str, user: UserDep, clients: ClientsDep) -> Response:
+    """One of the caller's models as binary STL, for the 3D preview (another account's model is 404)."""
+    body = await service.preview_stl(clients.files, user.token, file_id, PREVIEW_MAX_BYTES)
+    return Response(body, media_type="model/stl", headers={"Cache-Control": "private, max-age=3600"})
+
+
 def explain(err: ServiceError, filename: str, limit: str) -> dict[str, str]:
     """A message a customer understands for a failed upload, with the service's own detail kept."""
     if err.status >= 500:

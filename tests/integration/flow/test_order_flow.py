@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,9 @@ def test_a_message_about_an_order_that_its_consumer_rejected_is_in_the_orders_po
         assert found.status_code == 200, found.text
         return dict(found.json()) if found.json()["dead_letters"] else None
 
-    asyncio.run(_publish(stack.settings.amqp_url, "mes.events", stray))
+    # In a thread of its own: another plugin (Playwright's sync API) may own this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _publish(stack.settings.amqp_url, "mes.events", stray)).result()
     try:
         position = wait_for(dead_lettered, within=30, what="the rejected message in the order's position")
         [letter] = position["dead_letters"]

@@ -20,8 +20,9 @@ import pytest
 
 from system.kernel.messaging.catalogue import Material, PricingProgress, Process, Unit
 from system.kernel.messaging.envelope import Envelope
+from system.mesh.stl_write import write_stl
 from system.pricing.adapters.checkpoint_store import PREFIX
-from system.pricing.build import slicer_version, write_stl
+from system.pricing.build import slicer_version
 from system.pricing.checkpoints import search_key
 from system.pricing.consumers import CANCELLED
 from system.stack.services import ServiceReplicas

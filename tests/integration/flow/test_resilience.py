@@ -94,8 +94,9 @@ def test_every_message_delivered_twice_has_no_second_effect(
     assert {"order.placed", "order.confirmed", "order.cancelled", "pricing.requested", "order.priced",
             "order.pricing_failed", "production.started", "production.completed", "production.qc_failed",
             "production.shipped"} <= set(sent)  # fmt: skip
-    # Re-requested jobs make the workers publish their results again, under the same message ids.
-    sent.update({"pricing.completed": sent["pricing.requested"] - 1, "pricing.failed": 1})
+    # Re-requested jobs make the workers publish their results again, under the same message ids; except the
+    # cancelled order's, which the workers, having heard of the cancellation, may skip.
+    sent.update({"pricing.completed": sent["pricing.requested"] - 2, "pricing.failed": 1})
     seen_before = duplicates(stack, "crm") + duplicates(stack, "mes")
     # In a thread of its own: another plugin (Playwright's sync API) may own this thread's event loop.
     with ThreadPoolExecutor(1) as pool:

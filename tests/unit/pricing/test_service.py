@@ -11,7 +11,7 @@ import pytest
 
 from system.kernel.messaging.catalogue import Material, PricingCompleted, PricingFailed, Process, Unit
 from system.mesh import InvalidModel, validate_model
-from system.pricing.build import write_stl
+from system.mesh.stl_write import write_stl
 from system.pricing.lru import Lru
 from system.pricing.ports import FilesUnavailable
 from system.pricing.rates import NOT_WATERTIGHT
