@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -178,9 +179,7 @@ def test_a_message_about_an_order_that_its_consumer_rejected_is_in_the_orders_po
         assert found.status_code == 200, found.text
         return dict(found.json()) if found.json()["dead_letters"] else None
 
-    # In a thread of its own: another plugin (Playwright's sync API) may own this thread's event loop.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _publish(stack.settings.amqp_url, "mes.events", stray)).result()
+    _run_apart(_publish(stack.settings.amqp_url, "mes.events", stray))
     try:
         position = wait_for(dead_lettered, within=30, what="the rejected message in the order's position")
         [letter] = position["dead_letters"]
@@ -190,7 +189,13 @@ def test_a_message_about_an_order_that_its_consumer_rejected_is_in_the_orders_po
         assert letter["reason"].startswith(f"rejected by handler: MES accepted a cancellation of order {order['id']}")
         assert position["state"] == "quoted", "the rejected message changed nothing"
     finally:
-        asyncio.run(_discard(stack.settings.amqp_url, CRM_MES_EVENTS.dlq, str(stray.message_id)))
+        _run_apart(_discard(stack.settings.amqp_url, CRM_MES_EVENTS.dlq, str(stray.message_id)))
+
+
+def _run_apart(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine in a thread of its own: another plugin (Playwright's sync API) may own this thread's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 async def _publish(url: str, exchange: str, envelope: Envelope) -> None:
