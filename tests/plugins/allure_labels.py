@@ -88,6 +88,7 @@ TABLE: tuple[Row, ...] = (
     # Production (MES), pricing, files and model checks.
     Row("tests/*/mes/*", "production", "production jobs (MES)"),
     Row("tests/*/pricing/*", "pricing", "quotes"),
+    Row("tests/integration/flow/test_pricing_jobs.py", "pricing", "long jobs"),
     Row("tests/unit/mesh/*", "files", "model checks"),
     Row("tests/*/files/*", "files", "uploads and storage"),
     # Messaging: exactly-once effects, retries and dead letters, surviving crashes.

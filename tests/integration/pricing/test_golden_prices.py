@@ -2,8 +2,8 @@
 
 The slicer's estimates depend on its version and on the profiles in system/pricing/profiles/: when either changes,
 these figures change, and the table is updated on purpose (re-measure it with this file's parts), never in passing.
-Each row is priced again from the same checkpoint store (a redelivered job, the same model ordered again: the same
-price) and, except SLA, from nothing (the slicer itself is deterministic for FDM; for SLA see the test).
+Each row is priced again from the same checkpoint store: a redelivered job, or the same model ordered again, gets
+exactly the same price. From nothing, a sliced price is reproducible within 1 % (see the test for why).
 """
 
 from __future__ import annotations
@@ -109,10 +109,10 @@ async def test_a_reference_part_costs_what_the_table_says_every_time(
     assert await price("store") == first, "asked again (a redelivery, a second order): the checkpointed slices"
     assert sum(breakdown.values(), Decimal(0)) == total
     assert (build.orientation if build else None) == golden.orientation
-    if golden.order["process"] is Process.SLA:
-        # PrusaSlicer places SLA support points by random sampling: from nothing, the resin varies by a few tenths
-        # of a percent (a 20 mm cube: 9.93 to 9.97 ml in three runs), so the price within 1 %.
-        assert abs(total - Decimal(golden.total)) <= Decimal(golden.total) / 100, f"{golden.why} -> now {total}"
+    if build is None:  # geometry alone: exact
+        assert total == Decimal(golden.total), f"{golden.why} -> now {total}: {breakdown}"
     else:
-        assert total == Decimal(golden.total), f"{golden.why} -> now {total}: {breakdown}, {build}"
-        assert await price("another store") == first, "and from nothing again: FDM slicing is deterministic"
+        # From nothing, the slicer's estimate is not exactly reproducible: PrusaSlicer places SLA support points
+        # by random sampling (a 20 mm cube: 9.93 to 9.97 ml of resin in three runs) and its threads may order FDM
+        # moves differently under load (that cube: 18 min 7 s here, 18 min 6 s once in CI). So within 1 %.
+        assert abs(total - Decimal(golden.total)) <= Decimal(golden.total) / 100, f"{golden.why} -> now {total}"
