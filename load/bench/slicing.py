@@ -46,7 +46,7 @@ def indexed(vertices: np.ndarray, faces: np.ndarray) -> Triangles:
 PARTS: dict[str, Callable[[], Triangles]] = {  # name -> triangles (mm)
     "small: 20 mm cube": lambda: cube_triangles(20.0),
     "medium: 80 mm L-bracket": lambda: indexed(*l_bracket(80.0, 60.0, 8.0, 40.0)),
-    "large: 200 mm torus, 18k triangles": lambda: indexed(*torus(80.0, 20.0, 192, 48)),
+    "large: 138 mm torus, 18k triangles": lambda: indexed(*torus(55.0, 14.0, 192, 48)),
 }
 
 
