@@ -18,7 +18,7 @@ from opentelemetry import trace
 from prometheus_client import Histogram
 
 from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, PricingRequested
-from system.mesh import InvalidModel, MeshSummary, Triangles, load_model, validate_model
+from system.mesh import InvalidModel, MeshSummary, Triangles, load_model, summarize
 from system.pricing.build import SLICED, Build
 from system.pricing.checkpoints import Checkpoints, search_key
 from system.pricing.cost import Parameters, Quote, Unpriceable, check, quote
@@ -102,18 +102,9 @@ async def price_line(request: PricingRequested, engine: Engine, progress: Progre
     return _outcome(request, verdict)
 
 
-async def measure(path: Path, max_bytes: int) -> MeshSummary | str:
-    """The model's geometry, or why it is not a usable model; parsed in a thread, off the event loop."""
-    try:
-        # Reading and the numpy passes take seconds on big meshes: in a thread, the loop keeps AMQP heartbeats going.
-        return await asyncio.to_thread(validate_model, path, max_bytes=max_bytes)
-    except InvalidModel as exc:
-        return _invalid(exc)
-
-
 async def _price(request: PricingRequested, params: Parameters, engine: Engine, progress: Progress) -> Verdict:
     line = request.line
-    path, geometry = await _geometry(request, engine, progress)
+    drawn, geometry = await _geometry(request, engine, progress)
     if isinstance(geometry, str):
         return geometry
     try:
@@ -122,8 +113,8 @@ async def _price(request: PricingRequested, params: Parameters, engine: Engine, 
         return exc.reason
     builds: tuple[Build, ...] = ()
     if params.process in SLICED:
-        assert path is not None, "a measured geometry comes from a file"
-        triangles, options = await asyncio.to_thread(_ways_up, path, engine.max_model_bytes, params)
+        assert drawn is not None, "a usable geometry of a sliced line comes with its triangles"
+        triangles, options = await asyncio.to_thread(_ways_up, drawn, params)
         key = search_key(line.sha256, params.unit, params.process, params.material, engine.slicer_version)
         part_cm3 = geometry.volume_mm3 * params.unit.mm**3 / 1000
 
@@ -145,28 +136,41 @@ async def _price(request: PricingRequested, params: Parameters, engine: Engine, 
 
 async def _geometry(
     request: PricingRequested, engine: Engine, progress: Progress
-) -> tuple[Path | None, MeshSummary | str]:
-    """The model's local file (None when the geometry was remembered as unusable) and its geometry."""
+) -> tuple[Triangles | None, MeshSummary | str]:
+    """The model's triangles as drawn (when the slicer needs them) and its geometry, or why it is unusable. The
+    file is read once: the same triangles are measured and sliced."""
     line = request.line
+    sliced = line.process in SLICED
     geometry = engine.memo.geometry.get(line.sha256)
-    if isinstance(geometry, str) or (geometry is not None and line.process not in SLICED):
+    if isinstance(geometry, str) or (geometry is not None and not sliced):
         return None, geometry  # only the slicer needs the file itself
     fetch = engine.fetch_model
+    measured: MeshSummary | str
+    triangles: Triangles | None
     try:
         path = await fetch(line.file_id, line.sha256, customer_id=request.customer_id, order_id=request.order_id)
     except InvalidModel as exc:  # e.g. the download is over the size limit
         return None, _invalid(exc)
+    try:
+        # Reading and the numpy passes take seconds on big meshes: in a thread, the loop keeps AMQP heartbeats going.
+        triangles, measured = await asyncio.to_thread(_read, path, engine.max_model_bytes, geometry)
+    except InvalidModel as exc:
+        triangles, measured = None, _invalid(exc)
     if geometry is None:
-        geometry = await measure(path, engine.max_model_bytes)
-        engine.memo.geometry.put(line.sha256, geometry)
+        engine.memo.geometry.put(line.sha256, measured)
     await progress(MEASURED, "geometry measured")
-    return path, geometry
+    return (triangles if sliced else None), measured
 
 
-def _ways_up(path: Path, max_bytes: int, params: Parameters) -> tuple[Triangles, list[Orientation]]:
+def _read(path: Path, max_bytes: int, known: MeshSummary | None) -> tuple[Triangles, MeshSummary]:
+    """The model's triangles, and their summary unless it is already `known`."""
+    triangles, fmt = load_model(path, max_bytes=max_bytes)
+    return triangles, known if known is not None else summarize(triangles, fmt)
+
+
+def _ways_up(drawn: Triangles, params: Parameters) -> tuple[Triangles, list[Orientation]]:
     """The part's triangles in millimetres and the orientations that build differently (CPU work: in a thread)."""
-    triangles, _ = load_model(path, max_bytes=max_bytes)
-    triangles = triangles * params.unit.mm if params.unit.mm != 1.0 else triangles
+    triangles = drawn * params.unit.mm if params.unit.mm != 1.0 else drawn
     return triangles, distinct_builds(triangles, candidates(triangles))
 
 

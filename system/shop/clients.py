@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,7 @@ class FilesClient:
                     raise ServiceError(413, "too-large", "The model is too large to preview.", "shop")
                 with dest.open("wb") as out:
                     async for chunk in response.aiter_bytes(CHUNK):
-                        out.write(chunk)
+                        await asyncio.to_thread(out.write, chunk)  # off the loop: disks can stall
         except httpx.HTTPError as exc:
             raise ServiceError(503, "unavailable", "The file store is unreachable.", "files") from exc
 

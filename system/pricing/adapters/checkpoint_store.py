@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from prometheus_client import Counter
@@ -37,14 +38,7 @@ class S3Checkpoints:
             log.warning("no expiry rule for pricing checkpoints: %r", exc, extra={"prefix": PREFIX})
 
     async def get(self, key: str) -> Build | None:
-        try:
-            data = await self.bucket.get_bytes(PREFIX + key)
-        except ObjectMissing:
-            return _read(None)
-        except Exception as exc:
-            _unreadable(key, exc)
-            return None
-        return _read(decode(data))
+        return await _get(key, lambda: self.bucket.get_bytes(PREFIX + key), ObjectMissing, Exception)
 
     async def put(self, key: str, build: Build) -> None:
         try:
@@ -63,14 +57,7 @@ class FolderCheckpoints:
         await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
 
     async def get(self, key: str) -> Build | None:
-        try:
-            data = await asyncio.to_thread((self.folder / key).read_bytes)
-        except FileNotFoundError:
-            return _read(None)
-        except OSError as exc:
-            _unreadable(key, exc)
-            return None
-        return _read(decode(data))
+        return await _get(key, lambda: asyncio.to_thread((self.folder / key).read_bytes), FileNotFoundError, OSError)
 
     async def put(self, key: str, build: Build) -> None:
         try:
@@ -88,12 +75,17 @@ class FolderCheckpoints:
         os.replace(temporary, path)
 
 
-def _read(build: Build | None) -> Build | None:
+async def _get(
+    key: str, read: Callable[[], Awaitable[bytes]], missing: type[Exception], failing: type[Exception]
+) -> Build | None:
+    """A checkpoint through `read`: None when it is `missing`, and None (logged) when the store is `failing`."""
+    try:
+        build = decode(await read())
+    except missing:
+        build = None
+    except failing as exc:
+        READS.labels("error").inc()
+        log.warning("checkpoint unreadable, slicing again: %r", exc, extra={"checkpoint": key})
+        return None
     READS.labels("hit" if build is not None else "miss").inc()
     return build
-
-
-def _unreadable(key: str, exc: Exception) -> None:
-    READS.labels("error").inc()
-    log.warning("checkpoint unreadable, slicing again: %r", exc, extra={"checkpoint": key})
-    return None
