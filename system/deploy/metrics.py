@@ -25,6 +25,7 @@ METRIC_MODULES = (
     "system.pricing.adapters.checkpoint_store",
     "system.pricing.service",
     "system.files.service",
+    "system.files.checkpoints",
 )
 
 # Metrics of the broker and of HAProxy that the dashboards read: the only names not defined in our code, so the

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from system.files import api, service
+from system.files import api, checkpoints, service
 from system.files.adapters.repository import SqlFileRepository
 from system.files.adapters.storage import S3Store
 from system.files.settings import FilesSettings
@@ -39,7 +39,8 @@ def create_app(settings: FilesSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await service.apply_upload_lifecycle(store)
+        await service.apply_lifecycle(store)
+        await service.apply_lifecycle(store, checkpoints.PREFIX, checkpoints.KEEP_DAYS)
         # Every replica sweeps; the sweep's row locks (SKIP LOCKED) keep them from cleaning the same upload.
         sweeper = asyncio.create_task(service.run_sweeper(store=store, repo=repo, settings=settings))
         yield
@@ -53,5 +54,6 @@ def create_app(settings: FilesSettings | None = None) -> FastAPI:
     app.state.store = store
     app.state.repo = repo
     app.include_router(api.router)
+    app.include_router(checkpoints.router)
     translate_errors(app, api.problem_for, *api.DOMAIN_ERRORS)
     return app

@@ -28,10 +28,10 @@ def _repo(request: Request) -> FileRepository:
     return cast(FileRepository, request.app.state.repo)
 
 
-_verified = caller_dependency(lambda request: _settings(request).auth_secret, AUDIENCE)
+verified_caller = caller_dependency(lambda request: _settings(request).auth_secret, AUDIENCE)
 
 
-def current_caller(verified: Annotated[Principal | ServicePrincipal, Depends(_verified)]) -> Caller:
+def current_caller(verified: Annotated[Principal | ServicePrincipal, Depends(verified_caller)]) -> Caller:
     """The verified caller of this request (401 problem+json without a valid token)."""
     # A service sees what the account it acts for sees (never all: operators are people).
     if isinstance(verified, ServicePrincipal):

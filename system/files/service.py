@@ -238,15 +238,16 @@ async def sweep_stale_uploads(
     return swept
 
 
-async def apply_upload_lifecycle(store: ObjectStore) -> None:
-    """Ask the store to expire upload objects and abort multipart uploads itself, as a backstop to the
-    sweeper; a store without lifecycle rules is logged and left to the sweeper alone."""
+async def apply_lifecycle(store: ObjectStore, prefix: str = UPLOADS_PREFIX, days: int = LIFECYCLE_DAYS) -> None:
+    """Ask the store to expire objects under `prefix` (and abort multipart uploads there) itself: for uploads a
+    backstop to the sweeper, for pricing checkpoints their only cleanup. A store without lifecycle rules is
+    logged, not fatal."""
     try:
-        await store.expire_uploads(UPLOADS_PREFIX, LIFECYCLE_DAYS)
+        await store.expire(prefix, days)
     except Exception as exc:
-        log.warning("no lifecycle rule for stale uploads on this store: %r", exc, extra={"prefix": UPLOADS_PREFIX})
+        log.warning("no lifecycle rule on this store: %r", exc, extra={"prefix": prefix})
         return
-    log.info("lifecycle rule for stale uploads applied", extra={"prefix": UPLOADS_PREFIX, "days": LIFECYCLE_DAYS})
+    log.info("lifecycle rule applied", extra={"prefix": prefix, "days": days})
 
 
 async def run_sweeper(*, store: ObjectStore, repo: FileRepository, settings: FilesSettings) -> None:

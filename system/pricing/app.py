@@ -18,10 +18,9 @@ from system.kernel.messaging.inbox import StatelessInbox
 from system.kernel.messaging.publisher import Publisher
 from system.kernel.messaging.queues import PRICING_REQUESTS
 from system.kernel.messaging.runtime import declare_topology
-from system.kernel.s3 import S3Bucket
 from system.kernel.telemetry import setup_logging, setup_tracing
 from system.pricing.adapters import cancellations
-from system.pricing.adapters.checkpoint_store import FolderCheckpoints, S3Checkpoints
+from system.pricing.adapters.checkpoint_store import FilesCheckpoints, FolderCheckpoints
 from system.pricing.adapters.files_client import FilesClient
 from system.pricing.adapters.model_cache import ModelCache
 from system.pricing.build import ProcessSlicer, slicer_version
@@ -52,14 +51,11 @@ async def run_worker(settings: PricingSettings, index: int = 0, *, stop: asyncio
         loop.add_signal_handler(sig, stop.set)
     timeout = httpx.Timeout(settings.http_timeout_seconds, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
+        files = FilesClient(settings.files_url, http, settings.auth_secret)
         engine = Engine(
-            fetch_model=ModelCache(
-                settings.cache_dir,
-                FilesClient(settings.files_url, http, settings.auth_secret),
-                max_bytes=settings.max_model_bytes,
-            ).fetch,
+            fetch_model=ModelCache(settings.cache_dir, files, max_bytes=settings.max_model_bytes).fetch,
             slicer=ProcessSlicer(settings.cache_dir / "slicing", settings.job_timeout_s),
-            checkpoints=await _checkpoints(settings),
+            checkpoints=await _checkpoints(settings, files),
             max_model_bytes=settings.max_model_bytes,
             job_timeout_s=settings.job_timeout_s,
             slicer_version=await asyncio.to_thread(slicer_version),
@@ -94,16 +90,13 @@ async def run_worker(settings: PricingSettings, index: int = 0, *, stop: asyncio
     log.info("pricing worker stopped", extra={"worker": index})
 
 
-async def _checkpoints(settings: PricingSettings) -> S3Checkpoints | FolderCheckpoints:
-    """The checkpoint store the settings name: a bucket when one is configured, else a folder on this host."""
-    if settings.checkpoint_bucket:
-        bucket = S3Bucket(settings.checkpoint_bucket, endpoint=settings.s3_endpoint, region=settings.s3_region,
-                          access_key=settings.s3_access_key, secret_key=settings.s3_secret_key, attempts=2)  # fmt: skip
-        store: S3Checkpoints | FolderCheckpoints = S3Checkpoints(bucket)
-    else:
-        store = FolderCheckpoints(settings.cache_dir / "checkpoints")
-    await store.prepare()
-    return store
+async def _checkpoints(settings: PricingSettings, files: FilesClient) -> FilesCheckpoints | FolderCheckpoints:
+    """The checkpoint store the settings name: the File Service's (the default), or a folder on this host."""
+    if settings.checkpoints == "files":
+        return FilesCheckpoints(files)
+    folder = FolderCheckpoints(settings.cache_dir / "checkpoints")
+    await folder.prepare()
+    return folder
 
 
 async def _listen(settings: PricingSettings, jobs: RunningJobs, kept: list[AbstractRobustConnection]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,13 +34,9 @@ class PricingSettings(BaseSettings):
     # A job (fetch, geometry, every orientation's slice) stopped past this ends in pricing.failed with the reason.
     # The broker's consumer_timeout must stay above it, or it would take the job away first (system/stack).
     job_timeout_s: float = Field(default=30 * 60.0, gt=0)
-    # Where the orientation search keeps its checkpoints: a bucket every worker host reaches; without one, a folder
-    # under cache_dir that only this host's workers share.
-    checkpoint_bucket: str | None = None
-    s3_endpoint: str | None = None  # None: AWS S3 itself
-    s3_region: str = "us-east-1"
-    s3_access_key: str = ""
-    s3_secret_key: str = ""
+    # Where the orientation search keeps its checkpoints: with the File Service, which every worker host reaches
+    # (and the only service with S3 credentials), or in a folder under cache_dir that only this host's workers share.
+    checkpoints: Literal["files", "folder"] = "files"
     memo_size: int = Field(default=512, ge=1, description="Geometries and verdicts remembered per process")
     log_level: str = "INFO"
     log_json: bool = True

@@ -212,11 +212,7 @@ class CephS3:
         wait_until(ready, timeout=START_TIMEOUT, what=f"S3 at {self.settings.s3_endpoint} (see {self.home}/log)")
 
     def _ensure_bucket(self) -> None:
-        for bucket in (self.settings.s3_bucket, self.settings.checkpoint_bucket):
-            self._ensure(bucket)
-
-    def _ensure(self, bucket: str) -> None:
-        s3 = self.client()
+        s3, bucket = self.client(), self.settings.s3_bucket
         try:
             s3.head_bucket(Bucket=bucket)
         except ClientError as exc:

@@ -71,10 +71,6 @@ def _pricing_env(s: StackSettings) -> dict[str, str]:
         "PRICING_FILES_URL": s.url(s.files_port),
         "PRICING_CACHE_DIR": str(s.state_dir / "pricing-cache"),
         "PRICING_AUTH_SECRET": s.auth_secret,
-        "PRICING_CHECKPOINT_BUCKET": s.checkpoint_bucket,
-        "PRICING_S3_ENDPOINT": s.s3_endpoint,
-        "PRICING_S3_ACCESS_KEY": s.s3_access_key,
-        "PRICING_S3_SECRET_KEY": s.s3_secret_key,
     }
 
 

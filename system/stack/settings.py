@@ -40,7 +40,6 @@ class StackSettings(BaseSettings):
     s3_access_key: str = "stackaccesskey"
     s3_secret_key: str = "stacksecretkey0123456789"
     s3_bucket: str = "models"
-    checkpoint_bucket: str = "pricing-checkpoints"  # the pricing workers' own: the models bucket is the File Service's
 
     # Public (HAProxy) ports of the services; replicas listen on service_base_port + 100 * index + replica.
     files_port: int = 8010

@@ -90,6 +90,7 @@ TABLE: tuple[Row, ...] = (
     Row("tests/*/pricing/*", "pricing", "quotes"),
     Row("tests/integration/flow/test_pricing_jobs.py", "pricing", "long jobs"),
     Row("tests/unit/mesh/*", "files", "model checks"),
+    Row("tests/*/files/test_checkpoints.py", "pricing", "long jobs", "checkpoints kept by the File Service"),
     Row("tests/*/files/*", "files", "uploads and storage"),
     # Messaging: exactly-once effects, retries and dead letters, surviving crashes.
     Row("tests/*/kernel/test_consumer.py", "messaging", "delivery guarantees"),

@@ -55,7 +55,7 @@ async def test_place_an_order(shop_crm: Contract) -> None:
     line |= {"lead_time_days": 7, "unit": "inch", "filename": "bracket.stl"}
     (
         pact.upon_receiving("an order for one of the customer's files")
-        .given("a customer signed in with a stored model file")
+        .given("a customer signed in with a stored model file drawn in inches")
         .with_request("POST", "/orders")
         .with_header("Authorization", s.bearer())
         .with_header("Idempotency-Key", match.regex("a1b2c3d4e5f6", regex=r"^\S{1,200}$"))

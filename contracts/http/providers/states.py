@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from contracts.http.consumers.shapes import DIGEST
 from contracts.http.providers.accounts import new_customer
 from contracts.http.providers.overstay import overstay
 from system.crm.domain import State
@@ -59,14 +60,14 @@ class World:
         return sign_in(self.crm, OPERATOR.email)
 
     @staticmethod
-    def cube() -> bytes:
-        """A 10 mm cube, binary STL."""
+    def cube(size: float = 10.0) -> bytes:
+        """A cube of edge `size` (10: a 10 mm cube), binary STL."""
         with tempfile.TemporaryDirectory() as folder:
-            return meshes.write_cube_binary(Path(folder) / "cube.stl", 10.0).read_bytes()
+            return meshes.write_cube_binary(Path(folder) / "cube.stl", size).read_bytes()
 
-    def model(self, who: dict[str, str]) -> str:
-        """Upload a 10 mm cube for `who` through the File Service; its file id."""
-        response = upload(self.files, self.cube(), "cube.stl", who=who)
+    def model(self, who: dict[str, str], size: float = 10.0) -> str:
+        """Upload a cube of edge `size` for `who` through the File Service; its file id."""
+        response = upload(self.files, self.cube(size), "cube.stl", who=who)
         assert response.status_code in (200, 201), response.text
         return str(response.json()["id"])
 
@@ -129,11 +130,23 @@ class World:
 
         self.cleanups.append(cancel)
 
-    def service_token(self, service: str, order_id: uuid.UUID | None = None) -> str:
-        """A service token as `service`'s own client issues it (kernel code), acting for the demo customer."""
+    def service_token(self, service: str, order_id: uuid.UUID | None = None, *, acting: bool = True) -> str:
+        """A service token as `service`'s own client issues it (kernel code), acting for the demo customer unless
+        `acting` is False."""
         return issue_service_token(
-            self.auth_secret, service=service, audience="files", acting_for=CUSTOMER.id, order_id=order_id
+            self.auth_secret,
+            service=service,
+            audience="files",
+            acting_for=CUSTOMER.id if acting else None,
+            order_id=order_id,
         )
+
+    def checkpoint(self, key: str) -> None:
+        """Have the File Service keep a checkpoint under `key`, as a pricing worker would."""
+        body = {"orientation": "upside down", "estimate": [4242.0, 12.5, 1.5], "refused": ""}
+        token = self.service_token("pricing", acting=False)
+        kept = self.files.put(f"/pricing-checkpoints/{key}", json=body, headers={"Authorization": f"Bearer {token}"})
+        kept.raise_for_status()
 
 
 def token_of(headers: dict[str, str]) -> str:
@@ -156,6 +169,12 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
     def with_file() -> dict[str, str]:
         who = w.customer()
         return {"token": token_of(who), "file_id": w.model(who)}
+
+    def with_inch_file() -> dict[str, str]:
+        # Half an inch: ordered in inches it is a 12.7 mm cube. The 10 mm cube would be a 254 mm one, which keeps a
+        # pricing worker slicing for minutes while the other states wait for their quotes.
+        who = w.customer()
+        return {"token": token_of(who), "file_id": w.model(who, size=0.5)}
 
     def with_order() -> dict[str, str]:
         who = w.customer()
@@ -187,10 +206,18 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
 
         return state
 
+    def pricing_worker() -> dict[str, str]:
+        return {"token": w.service_token("pricing", acting=False)}
+
+    def kept_checkpoint() -> dict[str, str]:
+        w.checkpoint(f"{DIGEST}/upside-down")
+        return pricing_worker()
+
     return {
         "the demo customer ada@example.com with password demo": demo,
         "a customer signed in": signed_in,
         "a customer signed in with a stored model file": with_file,
+        "a customer signed in with a stored model file drawn in inches": with_inch_file,
         "a customer signed in who has put the bytes of a started upload": bytes_put,
         "a customer signed in with an order": with_order,
         "a customer's quoted order": quoted,
@@ -201,4 +228,6 @@ def states(w: World) -> dict[str, Callable[[], dict[str, str]]]:
         "no such file for the customer, asked for by the CRM acting for that customer": asked_by("crm", False),
         "a customer's stored model file, asked for by pricing acting for that customer": asked_by("pricing", True),
         "no such file for the customer, asked for by pricing acting for that customer": asked_by("pricing", False),
+        "a pricing worker": pricing_worker,
+        "a pricing checkpoint kept by the File Service": kept_checkpoint,
     }

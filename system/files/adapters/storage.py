@@ -36,9 +36,15 @@ class ObjectStore(Protocol):
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
     async def presign_get(self, key: str, ttl: int, filename: str) -> str: ...
-    async def expire_uploads(self, prefix: str, days: int) -> None:
+    async def expire(self, prefix: str, days: int) -> None:
         """Have the store itself delete objects under `prefix` and abort multipart uploads after `days`."""
         ...
+
+    async def get_bytes(self, key: str) -> bytes:
+        """A small object's content; ObjectMissing when there is none."""
+        ...
+
+    async def put_bytes(self, key: str, data: bytes) -> None: ...
 
     async def ping(self) -> None: ...
 
@@ -118,6 +124,3 @@ class S3Store(S3Bucket):
         return await self._presign(
             "get_object", ttl, Key=key, ResponseContentDisposition=f'attachment; filename="{filename}"'
         )
-
-    async def expire_uploads(self, prefix: str, days: int) -> None:
-        await self.expire(prefix, days)

@@ -1,5 +1,5 @@
-"""Where the orientation search keeps its checkpoints: an S3 bucket shared by every worker host, or a local folder
-shared by the processes of one host when no bucket is configured."""
+"""Where the orientation search keeps its checkpoints: with the File Service, shared by every worker host, or in a
+local folder shared by the processes of one host (benchmarks, a worker host of its own)."""
 
 from __future__ import annotations
 
@@ -12,38 +12,30 @@ from pathlib import Path
 
 from prometheus_client import Counter
 
-from system.kernel.s3 import ObjectMissing, S3Bucket
+from system.pricing.adapters.files_client import FilesClient, NoCheckpoint
 from system.pricing.build import Build
 from system.pricing.checkpoints import decode, encode
+from system.pricing.ports import FilesUnavailable
 
 log = logging.getLogger(__name__)
-PREFIX = "pricing-checkpoints/"
-KEEP_DAYS = 30  # the store expires them: profiles and models change, and a re-slice is only a matter of time
 READS = Counter("pricing_checkpoint_reads_total", "Checkpoint reads, by result", ["result"])
 for _result in ("hit", "miss", "error"):
     READS.labels(_result)
 
 
-class S3Checkpoints:
-    """Checkpoints as small JSON objects under `pricing-checkpoints/` in a bucket."""
+class FilesCheckpoints:
+    """Checkpoints kept by the File Service (which applies their expiry): every worker host reaches them."""
 
-    def __init__(self, bucket: S3Bucket) -> None:
-        self.bucket = bucket
-
-    async def prepare(self) -> None:
-        """Ask the store to expire old checkpoints (logged, not fatal, where lifecycle rules are not supported)."""
-        try:
-            await self.bucket.expire(PREFIX, KEEP_DAYS)
-        except Exception as exc:
-            log.warning("no expiry rule for pricing checkpoints: %r", exc, extra={"prefix": PREFIX})
+    def __init__(self, files: FilesClient) -> None:
+        self.files = files
 
     async def get(self, key: str) -> Build | None:
-        return await _get(key, lambda: self.bucket.get_bytes(PREFIX + key), ObjectMissing, Exception)
+        return await _get(key, lambda: self.files.checkpoint(key), NoCheckpoint, FilesUnavailable)
 
     async def put(self, key: str, build: Build) -> None:
         try:
-            await self.bucket.put_bytes(PREFIX + key, encode(build))
-        except Exception as exc:
+            await self.files.keep_checkpoint(key, encode(build))
+        except FilesUnavailable as exc:
             log.warning("checkpoint not stored: %r", exc, extra={"checkpoint": key})
 
 

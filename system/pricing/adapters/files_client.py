@@ -1,4 +1,5 @@
-"""File Service HTTP client: ask for a presigned download URL, then stream the object from the store."""
+"""File Service HTTP client: ask for a presigned download URL, then stream the object from the store; read and keep
+the orientation search's checkpoints (the File Service holds the only S3 credentials)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from system.pricing.ports import FilesUnavailable, ModelNotFound
 
 CHUNK_BYTES = 1 << 20
 SERVICE, AUDIENCE = "pricing", "files"
+
+
+class NoCheckpoint(LookupError):
+    """The File Service keeps no checkpoint under that key."""
 
 
 class DownloadLink(BaseModel):
@@ -34,12 +39,9 @@ class FilesClient:
     async def download_url(self, file_id: uuid.UUID, *, customer_id: uuid.UUID | None, order_id: uuid.UUID) -> str:
         """A presigned GET URL for the file's bytes, asked for with a service token acting for the customer whose
         order it is (without one, the File Service shows the worker no file at all)."""
-        token = issue_service_token(
-            self.auth_secret, service=SERVICE, audience=AUDIENCE, acting_for=customer_id, order_id=order_id
-        )
         try:
             response = await self.http.get(
-                f"{self.base_url}/files/{file_id}/download", headers={"Authorization": f"Bearer {token}"}
+                f"{self.base_url}/files/{file_id}/download", headers=self._auth(customer_id, order_id)
             )
         except httpx.HTTPError as exc:
             raise FilesUnavailable(f"File Service unreachable: {exc!r}") from exc
@@ -65,3 +67,35 @@ class FilesClient:
                     yield chunk
         except httpx.HTTPError as exc:
             raise FilesUnavailable(f"download of file {file_id} failed: {exc!r}") from exc
+
+    async def checkpoint(self, key: str) -> bytes:
+        """A checkpoint's stored bytes (`key` from system.pricing.checkpoints); NoCheckpoint when there is none,
+        FilesUnavailable when the File Service cannot say."""
+        response = await self._checkpoint_call("GET", key)
+        if response.status_code == 404:
+            raise NoCheckpoint(key)
+        if response.status_code != 200:
+            raise FilesUnavailable(f"File Service answered {response.status_code} for checkpoint {key}")
+        return response.content
+
+    async def keep_checkpoint(self, key: str, data: bytes) -> None:
+        """Store a checkpoint under `key`; FilesUnavailable unless the File Service stored it."""
+        response = await self._checkpoint_call("PUT", key, data)
+        if response.status_code != 204:
+            raise FilesUnavailable(f"File Service answered {response.status_code} storing checkpoint {key}")
+
+    async def _checkpoint_call(self, method: str, key: str, data: bytes | None = None) -> httpx.Response:
+        headers = self._auth() | ({"Content-Type": "application/json"} if data is not None else {})
+        try:
+            return await self.http.request(
+                method, f"{self.base_url}/pricing-checkpoints/{key}", content=data, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise FilesUnavailable(f"File Service unreachable: {exc!r}") from exc
+
+    def _auth(self, customer_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None) -> dict[str, str]:
+        """A service token for one call; acting for the customer whose order it is, where the call is about one."""
+        token = issue_service_token(
+            self.auth_secret, service=SERVICE, audience=AUDIENCE, acting_for=customer_id, order_id=order_id
+        )
+        return {"Authorization": f"Bearer {token}"}

@@ -58,9 +58,11 @@ def test_every_endpoint_but_health_and_metrics_needs_a_valid_token(files_api: ht
         "/files/uploads/{upload_id}/complete",
         "/files/{file_id}",
         "/files/{file_id}/download",
+        "/pricing-checkpoints/{search}/{orientation}",
     }
     for method, template in calls:
-        path = template.format(upload_id=uuid.uuid4(), file_id=uuid.uuid4())
+        ids = {"upload_id": uuid.uuid4(), "file_id": uuid.uuid4(), "search": "ab" * 32, "orientation": "as-uploaded"}
+        path = template.format(**ids)
         for why, headers in refused.items():
             response = files_api.request(method, path, headers=headers, json={"filename": "a.stl", "size": 100})
             assert response.status_code == 401, (method, path, why, response.text)
@@ -136,3 +138,24 @@ def test_a_service_token_sees_the_files_of_the_account_it_acts_for(
     )
     response = files_api.get(f"/files/{file['id']}/download", headers=bearer(token))
     assert response.status_code == (200 if acting == "owner" else 404), response.text
+
+
+def test_without_the_pricing_workers_permission_no_one_reads_or_keeps_checkpoints(
+    files_api: httpx.Client, stack: Stack, b2c: Headers, operator: Headers
+) -> None:
+    secret = stack.settings.auth_secret
+    path = f"/pricing-checkpoints/{uuid.uuid4().hex * 2}/as-uploaded"
+    body = b'{"orientation": "as uploaded", "estimate": [60.0, 1.5, 0.0], "refused": ""}'
+    worker = bearer(issue_service_token(secret, service="pricing", audience="files"))
+    crm = bearer(issue_service_token(secret, service="crm", audience="files", acting_for=uuid.uuid4()))
+    for who in (b2c, operator, crm):
+        for method in ("GET", "PUT"):
+            refused = files_api.request(method, path, headers={**who, "Content-Type": "application/json"}, content=body)
+            assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert files_api.get(path, headers=worker).status_code == 404  # nobody's refused PUT stored anything
+
+    assert files_api.put(path, headers=worker, content=body).status_code == 204
+    kept = files_api.get(path, headers=worker)
+    assert kept.status_code == 200 and kept.content == body
+    key = f"pricing-checkpoints/{path.removeprefix('/pricing-checkpoints/')}"
+    assert stack.s3.client().get_object(Bucket=stack.settings.s3_bucket, Key=key)["Body"].read() == body

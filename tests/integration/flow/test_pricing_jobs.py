@@ -18,10 +18,10 @@ import httpx
 import numpy as np
 import pytest
 
+from system.files.checkpoints import PREFIX
 from system.kernel.messaging.catalogue import Material, PricingProgress, Process, Unit
 from system.kernel.messaging.envelope import Envelope
 from system.mesh.stl_write import write_stl
-from system.pricing.adapters.checkpoint_store import PREFIX
 from system.pricing.build import slicer_version
 from system.pricing.checkpoints import search_key
 from system.pricing.consumers import CANCELLED
@@ -103,9 +103,9 @@ def bracket(seed: int) -> np.ndarray:
 
 
 def checkpoints_of(stack: Stack, sha256: str, process: Process, material: Material) -> int:
-    """How many orientations of this model's search the checkpoint bucket holds."""
+    """How many orientations of this model's search the File Service keeps (in its bucket, under the prefix)."""
     key = search_key(sha256, Unit.MM, process, material, slicer_version())
-    listed = stack.s3.client().list_objects_v2(Bucket=stack.settings.checkpoint_bucket, Prefix=f"{PREFIX}{key}/")
+    listed = stack.s3.client().list_objects_v2(Bucket=stack.settings.s3_bucket, Prefix=f"{PREFIX}{key}/")
     return int(listed.get("KeyCount", 0))
 
 

@@ -91,8 +91,16 @@ class FakeStore:
     async def presign_get(self, key: str, ttl: int, filename: str) -> str:
         return f"memory://{key}?download={filename}"
 
-    async def expire_uploads(self, prefix: str, days: int) -> None:
+    async def expire(self, prefix: str, days: int) -> None:
         self.lifecycle.append((prefix, days))
+
+    async def get_bytes(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise ObjectMissing(key)
+        return self.objects[key]
+
+    async def put_bytes(self, key: str, data: bytes) -> None:
+        self.objects[key] = data
 
     async def ping(self) -> None:
         return None

@@ -275,11 +275,11 @@ async def test_the_sweeper_removes_stale_uploads_and_aborts_their_multipart_uplo
 
 
 async def test_the_bucket_expires_abandoned_upload_objects_where_the_store_supports_it(store) -> None:
-    await service.apply_upload_lifecycle(store)
+    await service.apply_lifecycle(store)
     assert store.lifecycle == [("uploads/", 1)]
 
     class Unsupported(FakeStore):
-        async def expire_uploads(self, prefix: str, days: int) -> None:
+        async def expire(self, prefix: str, days: int) -> None:
             raise NotImplementedError("no lifecycle here")
 
-    await service.apply_upload_lifecycle(Unsupported())  # logged, not raised: the sweeper still cleans up
+    await service.apply_lifecycle(Unsupported())  # logged, not raised: the sweeper still cleans up

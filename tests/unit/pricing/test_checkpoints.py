@@ -1,20 +1,23 @@
-"""Checkpoint keys and stored form, and the folder store on a real file system."""
+"""Checkpoint keys and stored form, the folder store on a real file system, and the File Service store over HTTP."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from system.kernel.messaging.catalogue import Material, Process, Unit
 from system.pricing import checkpoints
-from system.pricing.adapters.checkpoint_store import FolderCheckpoints
+from system.pricing.adapters.checkpoint_store import FilesCheckpoints, FolderCheckpoints
+from system.pricing.adapters.files_client import FilesClient
 from system.pricing.build import Build
 from system.pricing.checkpoints import decode, encode, orientation_key, search_key
 from system.pricing.slicer import SliceEstimate
 
 SHA = "ab" * 32
 BUILT = Build("front down", SliceEstimate(3723.0, 12.5, 1.25))
+SECRET = "unit-pricing-" + "x" * 32
 REFUSED = Build("as uploaded", None, "That way up the part does not fit.")
 
 
@@ -69,3 +72,36 @@ async def test_a_folder_store_that_cannot_write_loses_nothing_but_time(tmp_path:
     store = FolderCheckpoints(blocked)
     await store.put("k/front-down", BUILT)  # logged, not raised
     assert await store.get("k/front-down") is None
+
+
+def files_service(answer: int | None, kept: dict[str, bytes]) -> httpx.AsyncClient:
+    """A File Service over HTTP that keeps checkpoints in `kept`; with `answer`, one that only answers that status."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        key = request.url.path.removeprefix("/pricing-checkpoints/")
+        if answer is not None:
+            return httpx.Response(answer)
+        if request.method == "PUT":
+            kept[key] = request.content
+            return httpx.Response(204)
+        return httpx.Response(200, content=kept[key]) if key in kept else httpx.Response(404)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handle), base_url="http://files")
+
+
+async def test_the_file_service_store_keeps_builds_per_key() -> None:
+    kept: dict[str, bytes] = {}
+    async with files_service(None, kept) as http:
+        store = FilesCheckpoints(FilesClient("http://files", http, SECRET))
+        assert await store.get("k/front-down") is None
+        await store.put("k/front-down", BUILT)
+        assert await store.get("k/front-down") == BUILT
+    assert set(kept) == {"k/front-down"}
+
+
+@pytest.mark.parametrize("status", [403, 500, 503])
+async def test_a_file_service_that_fails_loses_nothing_but_time(status: int) -> None:
+    async with files_service(status, {}) as http:
+        store = FilesCheckpoints(FilesClient("http://files", http, SECRET))
+        await store.put("k/front-down", BUILT)  # logged, not raised: the job goes on
+        assert await store.get("k/front-down") is None  # and is sliced again
