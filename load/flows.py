@@ -17,13 +17,13 @@ from locust.env import Environment
 
 from load.figures import QUOTE, QUOTE_NAME
 from load.models import next_cube
+from load.profiles import QUOTE_WITHIN_S
 from load.timeline import placed_to_quoted_ms
 from system.kernel.head_sampling import HeadSampler
 
 # Valid material/process pairs of the price list (system/pricing/rates.py): every order is priceable.
 COMBINATIONS = (("pla", "fdm"), ("petg", "fdm"), ("abs", "fdm"), ("nylon", "sls"), ("resin", "sla"))
 POLL_EVERY = 0.5  # s between polls of a pricing order, as the Shop polls
-QUOTE_WITHIN = 120.0  # s: an order not quoted by then counts as a failed placed -> quoted sample
 
 Headers = dict[str, str]
 
@@ -144,8 +144,8 @@ class Api:
                 return None
             if order["state"] != "pricing":
                 break
-            if time.monotonic() - started > QUOTE_WITHIN:
-                self._quote_sample(started, f"order {order_id} still pricing after {QUOTE_WITHIN:g} s")
+            if time.monotonic() - started > QUOTE_WITHIN_S:
+                self._quote_sample(started, f"order {order_id} still pricing after {QUOTE_WITHIN_S:g} s")
                 return None
             gevent.sleep(POLL_EVERY)
         timeline = self.timeline(who, order_id)

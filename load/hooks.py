@@ -64,6 +64,17 @@ def counters(environment: Environment) -> Counters:
     )
 
 
+class Clock:
+    """When the run time ran out: from then on users only finish the order they follow (the stop timeout)."""
+
+    stopping_at: float | None = None
+
+
+def on_stopping(environment: Environment, **_: Any) -> None:
+    """Note the end of the placing window (master/local: where the run is judged)."""
+    Clock.stopping_at = time.time()
+
+
 def on_quitting(environment: Environment) -> None:
     """Judge the run (master/local only: workers have no final stats)."""
     if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
@@ -72,8 +83,11 @@ def on_quitting(environment: Environment) -> None:
     stats = environment.stats
     entries = [endpoint(e) for e in stats.entries.values()]
     last = stats.total.last_request_timestamp or time.time()
-    seconds = max(0.0, last - stats.total.start_time)
+    # Rates are over the placing window; the users' last quotes, followed past it, are in the percentiles.
+    ended = min(last, Clock.stopping_at or last)
+    seconds = max(0.0, ended - stats.total.start_time)
     measured = figures(entries, seconds)
+    measured["load.drain_s"] = max(0.0, last - ended)
     windows = list(getattr(environment.shape_class, "windows", []))
     if windows:
         best = max_sustained(windows, SLO)

@@ -48,8 +48,15 @@ class LoadProfile:
         return bool(self.steps)
 
 
-# Measured on the local stack (2 CPUs, one replica per API, two pricing workers): see README "Load".
-SLO = Slo(p95_ms=500.0, quote_p95_ms=5000.0, error_rate=0.01)
+# An order still pricing this long after it was placed counts as a failed placed -> quoted sample. When the run
+# time is up, users finish the order they are following for up to this long (Locust's stop timeout): otherwise
+# the slowest quotes of every run, those still pricing at the end, would silently drop out of the percentiles.
+QUOTE_WITHIN_S = 120.0
+
+# Measured on the local stack (2 CPUs, one replica per API, two pricing workers): see README "Load". A quote is
+# real slicing (1-2 s for an FDM cube, 10-40 s for an SLA one under load), so placed -> quoted is in tens of
+# seconds: 95 % of quotes within 90 s is the promise (a progress bar shows the rest of the wait).
+SLO = Slo(p95_ms=500.0, quote_p95_ms=90_000.0, error_rate=0.01)
 
 # The smoke run proves the suite and the system work end to end; it asserts no latency (shared CI machines).
 _SMOKE_LIMITS = (
@@ -80,7 +87,7 @@ PROFILES: dict[str, LoadProfile] = {
             spawn_rate=6,
             run_time_s=0,
             steps=tuple(Step(users, 60) for users in (3, 6, 9, 12, 15, 18, 24, 30, 36, 45, 60)),
-            thresholds=(Threshold("load.max_sustained_orders_per_s", 0.1, "min", "some step held the SLO"),),
+            thresholds=(Threshold("load.max_sustained_orders_per_s", 0.01, "min", "some step held the SLO"),),
         ),
     ]
 }

@@ -19,13 +19,15 @@ from typing import Annotated
 import typer
 
 from load import report, thresholds
-from load.profiles import LoadProfile, ProfileError, select
+from load.profiles import QUOTE_WITHIN_S, LoadProfile, ProfileError, select
 from pipelines.allure import AllureWriter
 from pipelines.paths import DEFAULT_POLICY, REPO_ROOT
 from system.stack.settings import StackSettings
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STEP_SHAPE = Path(__file__).with_name("step_shape.py")
+# Beyond following its last order to the quote, a stopping user may still confirm or cancel it.
+STOP_MARGIN_S = 15.0
 
 
 def locust_command(
@@ -52,6 +54,7 @@ def locust_command(
             "--run-time",
             f"{run_time or profile.run_time_s}s",
         ]
+    cmd += ["--stop-timeout", f"{QUOTE_WITHIN_S + STOP_MARGIN_S:g}"]
     cmd += ["--csv", str(files.prefix), "--csv-full-history", "--html", str(files.html), "--logfile", str(files.log)]
     crm, file_service, mes = urls
     cmd += ["--crm-url", crm, "--files-url", file_service, "--mes-url", mes, "--load-profile", profile.name]
