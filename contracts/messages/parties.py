@@ -29,7 +29,7 @@ class Receiver:
 
 def receivers() -> list[Receiver]:
     """Every consuming (service, queue) and the types its handler table handles."""
-    pricing_table: dict[str, Any] = pricing_handlers(None, None)  # type: ignore[arg-type]  # only the keys matter
+    pricing_table: dict[str, Any] = pricing_handlers(None, None, None)  # type: ignore[arg-type]  # only the keys matter
     tables = (
         [("crm", q, t) for q, t in CRM]
         + [("mes", q, t) for q, t in MES]

@@ -53,12 +53,11 @@ PriceLine = Callable[[PricingRequested, Progress], Awaitable[Outcome]]
 PricingEvent = PricingCompleted | PricingFailed | PricingProgress
 
 
-def handlers(publisher: MessagePublisher, price: PriceLine, jobs: RunningJobs | None = None) -> dict[str, Handler]:
-    """The kernel Consumer's handler table for the pricing work queue."""
-    running = jobs if jobs is not None else RunningJobs()
+def handlers(publisher: MessagePublisher, price: PriceLine, jobs: RunningJobs) -> dict[str, Handler]:
+    """The kernel Consumer's handler table for the pricing work queue (`jobs`: what this worker runs)."""
 
     async def on_requested(_conn: Any, envelope: Envelope, request: PricingRequested) -> None:
-        await on_pricing_requested(envelope, request, publisher=publisher, price=price, jobs=running)
+        await on_pricing_requested(envelope, request, publisher=publisher, price=price, jobs=jobs)
 
     return {"pricing.requested": on_requested}
 
@@ -69,10 +68,9 @@ async def on_pricing_requested(
     *,
     publisher: MessagePublisher,
     price: PriceLine,
-    jobs: RunningJobs | None = None,
+    jobs: RunningJobs,
 ) -> None:
     """Price one line and publish pricing.completed or pricing.failed; raise on a transient failure."""
-    jobs = jobs if jobs is not None else RunningJobs()
     ids = {"job_id": str(request.job_id), "order_id": str(request.order_id), "line_id": str(request.line.line_id)}
     attributes = {
         "pricing.job.id": ids["job_id"],

@@ -12,6 +12,7 @@ from system.kernel.messaging.catalogue import PricingCompleted, PricingFailed, P
 from system.kernel.messaging.envelope import Envelope
 from system.pricing.consumers import on_pricing_requested
 from system.pricing.ports import Progress
+from system.pricing.running import RunningJobs
 from system.pricing.service import Outcome, price_line
 from tests.fixtures.meshes import write_cube_binary
 from tests.unit.kernel.fakes import FakePublisher
@@ -36,7 +37,9 @@ async def pricing_requested(envelope: Envelope, request: PricingRequested, *, pr
         cube = write_cube_binary(Path(folder) / "part.stl", 20.0)
         owner = cast(uuid.UUID, request.customer_id)  # None in older messages: the fake then serves anyone's None
         models.files[request.line.file_id] = (cube, owner)  # the customer's model, under its id
-        await on_pricing_requested(envelope, request, publisher=publisher, price=lambda r, p: price_for(models, r, p))
+        await on_pricing_requested(
+            envelope, request, publisher=publisher, price=lambda r, p: price_for(models, r, p), jobs=RunningJobs()
+        )
     outcomes = [Envelope.from_bytes(p.body) for p in publisher.sent if p.routing_key in OUTCOMES]
     assert len(outcomes) == 1, "the job is answered once, completed or failed (e.g. a lead time it cannot make)"
     assert outcomes[0].type == "pricing.completed" or not priced, f"not priced: {outcomes[0].payload.get('reason')}"

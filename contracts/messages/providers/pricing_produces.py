@@ -10,6 +10,7 @@ from contracts.messages.consumers.pricing_reads import price_for
 from contracts.messages.providers import Producer
 from system.kernel.messaging.envelope import Envelope
 from system.pricing.consumers import on_pricing_requested
+from system.pricing.running import RunningJobs
 from tests.fixtures.meshes import write_cube_binary
 from tests.unit.kernel.fakes import FakePublisher
 from tests.unit.pricing.fakes import CUSTOMER, FakeModels, pricing_request
@@ -23,7 +24,9 @@ async def published(*, model_exists: bool) -> list[Envelope]:
         file_id, sha256 = models.add(cube, CUSTOMER) if model_exists else (uuid.uuid4(), "cd" * 32)
         request = pricing_request(file_id, sha256, quantity=3)
         cause = Envelope.wrap(request, type="pricing.requested", producer="mes", correlation_id=str(request.order_id))
-        await on_pricing_requested(cause, request, publisher=publisher, price=lambda r, p: price_for(models, r, p))
+        await on_pricing_requested(
+            cause, request, publisher=publisher, price=lambda r, p: price_for(models, r, p), jobs=RunningJobs()
+        )
     return [Envelope.from_bytes(p.body) for p in publisher.sent]
 
 
