@@ -34,16 +34,46 @@ def row_ids(bits: npt.NDArray[np.uint64], hashes: npt.NDArray[np.uint64] | None 
     npt.NDArray[np.int64], int]:  # fmt: skip
     """Label each row of 64-bit words so equal rows share an id; return (ids, distinct count)."""
     keys = _hash_rows(bits) if hashes is None else hashes
-    # One argsort of a 64-bit hash groups equal vertices (a 3-column lexsort is ~4x slower). Equal rows
-    # always hash alike; if two different rows share a hash the flags disagree and we sort exactly instead.
-    order = np.argsort(keys)
+    # Sorting a hash groups equal rows (a 3-column lexsort is ~4x slower than one argsort). Equal rows always hash
+    # alike; two different rows sharing a hash make the two sets of run flags disagree, and an exacter way is
+    # tried: first the hash's top bits sorted with the row index (one SIMD sort), then the whole hash, then rows.
+    index_bits = bits_for(len(bits))
+    order, sorted_keys = sort_order(keys >> np.uint64(index_bits), 64 - index_bits)
     starts = run_starts(np.take(bits, order, axis=0))
-    if not np.array_equal(starts, run_starts(keys[order])):
-        order = np.lexsort(bits.T[::-1])
+    if not np.array_equal(starts, run_starts(sorted_keys)):
+        order = np.argsort(keys)
         starts = run_starts(np.take(bits, order, axis=0))
+        if not np.array_equal(starts, run_starts(keys[order])):
+            order = np.lexsort(bits.T[::-1])
+            starts = run_starts(np.take(bits, order, axis=0))
     ids = np.empty(len(bits), dtype=np.int64)
     ids[order] = np.cumsum(starts) - 1
     return ids, int(starts.sum())
+
+
+def sort_order(keys: npt.NDArray[Any], key_bits: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """(order, sorted keys) of non-negative integer `keys` below 2**key_bits, equal keys in index order.
+
+    When a key and its index fit in 64 bits together, one plain sort of (key << index bits | index) replaces an
+    argsort: numpy sorts plain integers with SIMD, ~8x faster than argsort on this machine (3M keys: 0.08 s
+    against 0.68 s). Otherwise a stable argsort.
+    """
+    index_bits = bits_for(len(keys))
+    if key_bits + index_bits > 64:
+        order = np.argsort(keys, kind="stable")
+        return order, keys[order].astype(np.uint64)
+    packed = keys.astype(np.uint64)  # a copy, then worked on in place: these arrays run to tens of megabytes
+    packed <<= np.uint64(index_bits)
+    packed |= np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64((1 << index_bits) - 1)).view(np.int64)
+    packed >>= np.uint64(index_bits)
+    return order, packed
+
+
+def bits_for(n: int) -> int:
+    """Bits that hold every index below n."""
+    return max(1, (n - 1).bit_length())
 
 
 def _hash_rows(bits: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -68,6 +98,6 @@ def run_starts(rows: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     return starts
 
 
-def run_lengths(sorted_keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def run_lengths(sorted_keys: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     starts = np.flatnonzero(run_starts(sorted_keys))
     return np.diff(np.append(starts, len(sorted_keys)))

@@ -38,10 +38,11 @@ def measure(topology: Topology, triangles: Triangles, centre: npt.NDArray[np.flo
     kept = triangles if topology.kept is None else triangles[topology.kept]
     corners = kept - centre  # from the centre: less cancellation far from 0
     a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
-    six = np.einsum("ij,ij->i", a, np.cross(b, c))
+    six = np.einsum("ij,ij->i", a, _cross(b, c))
     six[topology.flips] *= -1
     per_shell = np.bincount(topology.shell, weights=six, minlength=topology.shells) / 6.0
-    area = float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum()) / 2.0
+    doubled = _cross(b - a, c - a)
+    area = float(np.sqrt(np.einsum("ij,ij->i", doubled, doubled)).sum()) / 2.0
     inverted = per_shell < 0
     depth, crossing = _nesting(topology, corners)
     sign = np.where(depth % 2 == 1, -1.0, 1.0)
@@ -52,6 +53,13 @@ def measure(topology: Topology, triangles: Triangles, centre: npt.NDArray[np.flo
         cavities=int((depth % 2 == 1).sum()),
         crossing_shells=crossing,
     )
+
+
+def _cross(u: Triangles, v: Triangles) -> Triangles:
+    """Row-wise cross products of two (n, 3) arrays, column by column (about twice as fast as np.cross here)."""
+    ux, uy, uz = u.T
+    vx, vy, vz = v.T
+    return np.stack([uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx], axis=1)
 
 
 def _nesting(topology: Topology, corners: Triangles) -> tuple[Ints, int]:

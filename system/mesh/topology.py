@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from system.mesh.geometry import Triangles, row_ids, run_lengths, run_starts, vertex_ids
+from system.mesh.geometry import Triangles, bits_for, row_ids, run_lengths, sort_order, vertex_ids
 
 Ints = npt.NDArray[np.int64]
 RELATIVE_TOLERANCE = 1e-5  # of the bounding-box diagonal: 3 µm on a 300 mm part, far below any printer's step
@@ -91,8 +91,8 @@ class Edges:
     def of(cls, faces: Ints, count: int) -> Edges:
         starts, ends = faces.ravel(), np.roll(faces, -1, axis=1).ravel()
         keys = np.minimum(starts, ends) * count + np.maximum(starts, ends)
-        order = np.argsort(keys)
-        return cls(starts, ends, order, run_lengths(keys[order]))
+        order, sorted_keys = sort_order(keys, 2 * bits_for(count))
+        return cls(starts, ends, order, run_lengths(sorted_keys))
 
     def closed(self) -> bool:
         """Every edge joins exactly two faces."""
@@ -126,26 +126,19 @@ def _weld(vertices: Triangles, candidates: Ints, tolerance: float) -> Ints:
     points = vertices[candidates]
     scaled = (points - points.min(axis=0)) / (2 * tolerance)
     rows, cols = [], []
+    everyone = np.arange(len(points))
     for offset in OFFSETS:
         cells = np.floor(scaled + offset).astype(np.int64)
-        if cells.max() < 1 << 21:  # the usual case (the tolerance is 1e-5 of the size): one exact int64 key
-            group = (cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2]
-            order = np.argsort(group)
-            starts = run_starts(group[order])
-            first_in_run = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-            representative = np.empty(len(group), dtype=np.int64)
-            representative[order] = first_in_run
-        else:
-            ids, groups = row_ids(cells.view(np.uint64))
-            first = np.full(groups, -1)
-            first[ids[::-1]] = np.arange(len(ids))[::-1]  # the first member of each cell
-            representative = first[ids]
-        rows.append(np.arange(len(points)))
-        cols.append(representative)
-    label, _ = _components(len(points), np.concatenate(rows), np.concatenate(cols))
-    representative = np.full(label.max() + 1, -1)
-    representative[label[::-1]] = candidates[::-1]
-    merged[candidates] = representative[label]
+        # The usual case (the tolerance is 1e-5 of the size): a cell fits one exact word, cheaper to group.
+        if cells.max() < 1 << 21:
+            cells = ((cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2])[:, None]
+        ids, groups = row_ids(np.ascontiguousarray(cells).view(np.uint64))
+        representative = first_of_each(ids, groups)[ids]
+        moved = representative != everyone  # a point alone in its cell joins nothing: no edge for it
+        rows.append(everyone[moved])
+        cols.append(representative[moved])
+    label, labels = _components(len(points), np.concatenate(rows), np.concatenate(cols))
+    merged[candidates] = candidates[first_of_each(label, labels)][label]
     return merged
 
 
@@ -157,9 +150,7 @@ def _distinct(faces: Ints, candidates: Ints) -> tuple[Ints, int]:
     group, groups = row_ids(np.ascontiguousarray(np.sort(faces[candidates], axis=1)).view(np.uint64))
     if groups == len(candidates):
         return candidates, 0
-    first = np.full(groups, -1)
-    first[group[::-1]] = np.arange(len(group))[::-1]
-    return candidates[np.sort(first)], len(candidates) - groups
+    return candidates[np.sort(first_of_each(group, groups))], len(candidates) - groups
 
 
 def _components(n: int, a: Ints, b: Ints) -> tuple[Ints, int]:
@@ -184,8 +175,14 @@ def _orientation(n: int, fa: Ints, fb: Ints, same_way: npt.NDArray[np.bool_], sh
         return np.zeros(n, dtype=bool), True
     cross = same_way.astype(np.int64) * n
     label, _ = _components(2 * n, np.concatenate([fa, fa + n]), np.concatenate([fb + cross, fb + n - cross]))
-    first = np.full(shell.max() + 1, -1)
-    first[shell[::-1]] = np.arange(n)[::-1]
-    root = first[shell]
+    root = first_of_each(shell, int(shell.max()) + 1)[shell]
     orientable = bool((label[:n] != label[n:]).all())
     return label[:n] == label[root + n], orientable
+
+
+def first_of_each(label: Ints, groups: int) -> Ints:
+    """For each of `groups` labels, the index of its first member in `label` (writing in reverse, the first
+    write to a slot is the last to land)."""
+    first = np.full(groups, -1)
+    first[label[::-1]] = np.arange(len(label))[::-1]
+    return first

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from system.mesh import InvalidModel, MeshChecks, MeshSummary, load_stl, summarize
-from system.mesh.geometry import vertex_ids
+from system.mesh.geometry import sort_order, vertex_ids
 from tests.fixtures.meshes import (
     CUBE_CORNERS,
     CUBE_FACES,
@@ -101,6 +101,28 @@ def test_vertex_ids_stay_exact_when_every_hash_collides() -> None:
     for labels in (ids, forced):
         pairs = np.unique(np.c_[labels, expected.ravel()], axis=0)
         assert len(pairs) == len(vertices)
+
+
+@pytest.mark.parametrize("top_bits_collide", [False, True])
+def test_vertex_ids_stay_exact_when_only_the_top_bits_of_hashes_collide(top_bits_collide: bool) -> None:
+    vertices, faces = icosphere(2)
+    points = vertices[faces].reshape(-1, 3)
+    _, expected = np.unique(points, axis=0, return_inverse=True)
+    # Distinct hashes per distinct vertex that share their top bits (the fast sort's key), or do not.
+    low = expected.ravel().astype(np.uint64)
+    hashes = low if top_bits_collide else low << np.uint64(40)
+    ids, count = vertex_ids(points, hashes=hashes)
+    assert count == len(vertices)
+    assert len(np.unique(np.c_[ids, expected.ravel()], axis=0)) == len(vertices)
+
+
+@pytest.mark.parametrize("key_bits", [10, 40, 63])  # packed with the index into one word, or not (63)
+def test_sort_order_is_a_stable_argsort(key_bits: int) -> None:
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 1 << min(key_bits, 12), 5000, dtype=np.uint64) << np.uint64(key_bits - min(key_bits, 12))
+    order, sorted_keys = sort_order(keys, key_bits)
+    assert np.array_equal(order, np.argsort(keys, kind="stable"))  # equal keys stay in index order
+    assert np.array_equal(sorted_keys, np.sort(keys))
 
 
 def test_summarize_rejects_no_triangles_and_bad_shapes() -> None:
