@@ -118,7 +118,8 @@ def dashboard() -> Dashboard:
         .with_panel(
             graph(
                 "Consumed / s by outcome",
-                "processed, duplicate (the inbox had it), retried (held back, then requeued), dead_lettered.",
+                "processed, duplicate (the inbox had it), retried (failed, held back, then requeued), "
+                "waiting (overtook its predecessor, requeued after a pause), dead_lettered.",
                 (f"sum by (queue, outcome) (rate(messages_consumed_total[{RATE}]))", "{{queue}} {{outcome}}"),
                 unit="ops",
             )

@@ -40,6 +40,7 @@ Decoder = Callable[[bytes], tuple[Envelope, BaseModel]]
 Item = tuple[AbstractIncomingMessage, Envelope, BaseModel]
 
 ATTEMPT_HEADER = "x-attempt"
+WAITED_HEADER = "x-waited-ms"
 REASON_HEADER = "x-death-reason"
 _MESSAGE_SPAN = context.create_key("message-span-context")
 
@@ -49,8 +50,9 @@ class PermanentError(Exception):
 
 
 class RetryLater(Exception):
-    """The message cannot apply yet (it overtook one it depends on, e.g. after a retry elsewhere): it is retried
-    with backoff, and dead-lettered with this reason if it still cannot apply after the last attempt."""
+    """The message cannot apply yet (it overtook one it depends on, e.g. after a retry elsewhere): it waits and is
+    tried again, on a budget of its own that outlasts the predecessor's retries, and is dead-lettered with this
+    reason if it still cannot apply after that (ADR 008)."""
 
 
 class Consumer:
@@ -169,6 +171,8 @@ class Consumer:
                     await self._call(tx.conn, message, envelope, payload)
         except PermanentError as exc:
             await self._dead_letter(message, f"rejected by handler: {exc}", envelope.type)
+        except RetryLater as exc:
+            await self._wait_or_dead_letter(message, envelope, exc)
         except Exception as exc:
             await self._retry_or_dead_letter(message, envelope, exc)
         else:
@@ -194,17 +198,38 @@ class Consumer:
         if attempt >= self.spec.max_attempts:
             await self._dead_letter(message, f"failed after {attempt} attempts: {exc!r}", envelope.type)
             return
-        delay = self.spec.retry_delay_s(attempt)
-        log.warning(
-            "handler failed, retrying in %.1fs",
-            delay,
-            extra={**_ids(envelope), "attempt": attempt, "error": repr(exc)},
-        )
         headers = {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]}
+        self._put_back_later(message, envelope, self.spec.retry_delay_s(attempt), headers, "retried", exc)
+
+    async def _wait_or_dead_letter(self, message: AbstractIncomingMessage, envelope: Envelope, exc: RetryLater) -> None:
+        """A message that overtook its predecessor waits without spending its failure budget: a predecessor held
+        up by a database restart may take all of its own attempts to arrive."""
+        waited = waited_so_far_ms(message)
+        if waited >= self.spec.wait_budget_ms:
+            await self._dead_letter(message, f"still waiting after {waited / 1000:.0f} s: {exc}", envelope.type)
+            return
+        delay = self.spec.wait_delay_ms(waited)
+        self._put_back_later(message, envelope, delay / 1000, {WAITED_HEADER: waited + delay}, "waiting", exc)
+
+    def _put_back_later(
+        self,
+        message: AbstractIncomingMessage,
+        envelope: Envelope,
+        delay: float,
+        headers: dict[str, Any],
+        outcome: str,
+        exc: Exception,
+    ) -> None:
+        log.warning(
+            "message %s, trying again in %.1fs",
+            outcome,
+            delay,
+            extra={**_ids(envelope), **headers, "error": repr(exc)},
+        )
         task = asyncio.create_task(self._retry_after(message, delay, headers))
         self._backoffs.add(task)
         task.add_done_callback(self._backoffs.discard)
-        CONSUMED.labels(self.spec.name, envelope.type, "retried").inc()
+        CONSUMED.labels(self.spec.name, envelope.type, outcome).inc()
 
     async def _retry_after(self, message: AbstractIncomingMessage, delay: float, headers: dict[str, Any]) -> None:
         """Hold the message (unacked, so a crash gives it back) for its backoff, then put a copy counting the
@@ -275,6 +300,11 @@ def message_span_context() -> SpanContext | None:
 def attempts_so_far(message: AbstractIncomingMessage) -> int:
     """How many times this message has failed before (our retry header; 0 on a first delivery)."""
     return int(headers_of(message).get(ATTEMPT_HEADER) or 0)
+
+
+def waited_so_far_ms(message: AbstractIncomingMessage) -> int:
+    """How long this message has waited for a predecessor so far (our wait header; 0 if it never waited)."""
+    return int(headers_of(message).get(WAITED_HEADER) or 0)
 
 
 def _ids(envelope: Envelope) -> dict[str, str]:

@@ -9,11 +9,18 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from system.kernel.messaging.consumer import ATTEMPT_HEADER, REASON_HEADER, attempts_so_far, headers_of
+from system.kernel.messaging.consumer import (
+    ATTEMPT_HEADER,
+    REASON_HEADER,
+    WAITED_HEADER,
+    attempts_so_far,
+    headers_of,
+)
 from system.kernel.messaging.publisher import Publisher
 
 DROPPED_ON_REPLAY = (
     ATTEMPT_HEADER,
+    WAITED_HEADER,
     REASON_HEADER,
     "x-last-error",
     "x-death",

@@ -24,11 +24,14 @@ AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "rejec
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """A work queue: its bindings, the backoff delays between attempts and the attempt budget."""
+    """A work queue: its bindings, the backoff delays between attempts and the attempt budget, and how long a
+    message may wait for its predecessor (`RetryLater`)."""
 
     name: str
     bindings: tuple[tuple[str, str], ...] = ()  # (exchange, routing key pattern)
     retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000, 120_000)
+    # Waiting for a predecessor is not a failure: polls that double up to a cap, on a budget of their own (ADR 008).
+    wait_delay_bounds_ms: tuple[int, int] = (1_000, 15_000)
     # Broker-side cap; a node crash also counts as a delivery, hence the margin above our own attempts.
     delivery_limit: int = 20
     extra_args: dict[str, object] = field(default_factory=dict)
@@ -44,6 +47,18 @@ class QueueSpec:
     def retry_delay_s(self, attempt: int) -> float:
         """The backoff after failed attempt number `attempt` (1-based); the last step repeats."""
         return self.retry_delays_ms[min(attempt, len(self.retry_delays_ms)) - 1] / 1000
+
+    def wait_delay_ms(self, waited_ms: int) -> int:
+        """The pause before a message that has waited `waited_ms` for its predecessor is tried again: as long
+        again as it has waited, within the bounds."""
+        low, high = self.wait_delay_bounds_ms
+        return min(max(waited_ms, low), high)
+
+    @property
+    def wait_budget_ms(self) -> int:
+        """How long a message may wait for its predecessor: twice the predecessor's whole retry budget, so a
+        predecessor still being retried (say, through a database restart) always arrives within it."""
+        return 2 * sum(self.retry_delays_ms)
 
 
 def quorum(**args: Any) -> dict[str, Any]:

@@ -16,8 +16,10 @@ from system.kernel.messaging.catalogue import OrderCancelled
 from system.kernel.messaging.consumer import (
     ATTEMPT_HEADER,
     REASON_HEADER,
+    WAITED_HEADER,
     Consumer,
     PermanentError,
+    RetryLater,
     message_span_context,
 )
 from system.kernel.messaging.envelope import Envelope
@@ -155,6 +157,48 @@ async def test_the_last_attempt_goes_to_the_dlq_with_the_error() -> None:
     [dead] = h.publisher.sent
     assert dead.routing_key == "mes.crm-events.dlq"
     assert dead.headers[REASON_HEADER].startswith("failed after 4 attempts: ConnectionError('still down')")
+
+
+async def wait_out(h: Harness, deliveries: int) -> list[str]:
+    """Deliver a message, then each copy the consumer put back, `deliveries` times; the queues the copies went to."""
+    body, headers = envelope().to_bytes(), {}
+    for _ in range(deliveries):
+        await h.deliver(body, headers)
+        body, headers = h.publisher.sent[-1].body, h.publisher.sent[-1].headers
+    return [sent.routing_key for sent in h.publisher.sent]
+
+
+async def test_waiting_for_a_predecessor_does_not_spend_the_failure_budget() -> None:
+    # The chaos suite's postgres-kill: production.shipped #3 overtook #2, which was retried through the database
+    # restart, and was dead-lettered after its 5 attempts while #2 was still coming.
+    h = Harness(behaviour=RetryLater("production.shipped #3 waits for #2"))
+    queues = await wait_out(h, SPEC.max_attempts + 1)
+    assert queues == ["mes.crm-events"] * (SPEC.max_attempts + 1)
+    assert h.waits == [1.0, 1.0, 2.0, 4.0, 8.0], "polls double from 1 s"
+    assert ATTEMPT_HEADER not in h.publisher.sent[-1].headers
+
+    h.behaviour = None  # the predecessor has arrived
+    await h.deliver(h.publisher.sent[-1].body, h.publisher.sent[-1].headers)
+    assert h.inbox.effects == ["changed my mind"]
+
+
+async def test_a_message_still_waiting_after_its_budget_is_dead_lettered_with_what_it_waits_for() -> None:
+    h = Harness(behaviour=RetryLater("production.shipped #3 waits for #2"))
+    queues = await wait_out(h, 6)
+    assert queues[-1] == "mes.crm-events.dlq" and queues[:-1] == ["mes.crm-events"] * (len(queues) - 1)
+    assert sum(h.waits) * 1000 >= SPEC.wait_budget_ms >= 2 * sum(SPEC.retry_delays_ms)
+    assert h.publisher.sent[-1].headers[REASON_HEADER] == "still waiting after 16 s: production.shipped #3 waits for #2"
+
+
+async def test_waiting_and_failing_keep_separate_budgets() -> None:
+    h = Harness(behaviour=RetryLater("waits for #2"))
+    await h.deliver(envelope().to_bytes(), {ATTEMPT_HEADER: SPEC.max_attempts - 1})
+    assert h.publisher.sent[-1].routing_key == "mes.crm-events", "a last attempt may still wait"
+
+    h.behaviour = ConnectionError("db away")
+    await h.deliver(envelope().to_bytes(), {WAITED_HEADER: SPEC.wait_budget_ms})
+    assert h.publisher.sent[-1].routing_key == "mes.crm-events", "a spent wait leaves every attempt"
+    assert h.publisher.sent[-1].headers[ATTEMPT_HEADER] == 1
 
 
 async def test_a_permanent_error_skips_the_retries() -> None:
