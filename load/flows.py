@@ -47,7 +47,9 @@ class Api:
         self.urls = urls
         self.environment = environment
         self.rng = rng
-        self.sampler = HeadSampler(trace_ratio, rng)
+        # Its own generator: how many requests a user sends depends on timing (polls), which must not shift the
+        # seeded draws of the mix.
+        self.sampler = HeadSampler(trace_ratio, random.Random())
 
     def _send(self, method: str, url: str, name: str, headers: Headers | None = None, **kwargs: Any) -> Any:
         """A request to one of our APIs, carrying the edge's sampling decision (system/kernel/head_sampling.py)."""

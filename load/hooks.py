@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from locust.runners import WorkerRunner
 from locust.stats import StatsEntry
 
 from load import thresholds
+from load.draws import Draws
 from load.figures import ORDERS, QUOTE, Endpoint, figures
 from load.profiles import SLO
 from load.steps import Counters, max_sustained
@@ -38,6 +41,18 @@ def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--trace-ratio", type=float, default=1.0, help="share of requests the services trace (head sampling)"
     )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the mix's random draws (load.profiles)")
+
+
+_draws: weakref.WeakKeyDictionary[Environment, Draws] = weakref.WeakKeyDictionary()
+
+
+def user_rng(environment: Environment, kind: str) -> random.Random:
+    """The seeded generator of the next user of `kind` in this load process (load/draws.py)."""
+    if environment not in _draws:
+        seed = environment.parsed_options.seed if environment.parsed_options is not None else 1
+        _draws[environment] = Draws(seed, getattr(environment.runner, "worker_index", 0))
+    return _draws[environment].for_user(kind)
 
 
 def endpoint(entry: StatsEntry) -> Endpoint:
@@ -100,6 +115,7 @@ def on_quitting(environment: Environment) -> None:
         summary: dict[str, Any] = {
             "profile": options.load_profile,
             "trace_ratio": options.trace_ratio,
+            "seed": options.seed,
             "seconds": seconds,
             "endpoints": [
                 {

@@ -22,20 +22,22 @@ breaks.
 After a quote, a customer confirms (65 %), cancels it (20 %), or confirms and then cancels (15 %: a request MES
 decides, 202). One order in 20 is sent twice with its Idempotency-Key, as a client that lost the answer would.
 Every quoted order adds a `placed -> quoted` sample (request type QUOTE) measured from the order's timeline.
+Every draw, think times included, comes from the user's own generator, seeded per run (`--seed`, load.profiles).
 
 Run through `python -m load.suite` (what `qa run load` does); it passes the options below.
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from typing import Any
 
-from locust import between, events, tag, task
+from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
 from load import hooks
+from load.draws import paced, pick
 from load.flows import Api, Headers, Urls
 from system.crm.seed import DEMO_ACCOUNTS
 
@@ -62,7 +64,7 @@ class _Signed(FastHttpUser):
     def on_start(self) -> None:
         options = self.environment.parsed_options
         urls = Urls(crm=options.crm_url, files=options.files_url, mes=options.mes_url)
-        self.rng = random.Random()
+        self.rng = hooks.user_rng(self.environment, type(self).__name__)
         self.api = Api(self.client, urls, self.environment, self.rng, options.trace_ratio)
         who = self.api.sign_in(self.email, options.password)
         if who is None:
@@ -70,6 +72,16 @@ class _Signed(FastHttpUser):
             return
         self.who = who
         self.files: list[str] = []
+
+    @task
+    def next_chore(self) -> None:
+        """One of the user's chores, drawn by weight from its seeded generator (Locust's own choice of task uses
+        the global one, shared by every user in an order that depends on timing)."""
+        pick(self.rng, self.chores())()
+
+    def chores(self) -> dict[Callable[[], None], int]:
+        """What this kind of user does, with weights."""
+        raise NotImplementedError
 
     def new_model(self) -> str | None:
         file_id = self.api.upload(self.who)
@@ -98,24 +110,23 @@ class Visitor(_Signed):
     """A B2C customer looking at their orders."""
 
     weight = 2
-    wait_time = between(0.5, 2)
+    wait_time = paced(0.5, 2)
     email = B2C
 
-    @task
-    @tag("browse")
-    def browse_orders(self) -> None:
-        self.browse()
+    def chores(self) -> dict[Callable[[], None], int]:
+        return {self.browse: 1}
 
 
 class Customer(_Signed):
     """A B2C customer ordering new models, or models uploaded before."""
 
     weight = 1
-    wait_time = between(15, 45)
+    wait_time = paced(15, 45)
     email = B2C
 
-    @task(3)
-    @tag("order")
+    def chores(self) -> dict[Callable[[], None], int]:
+        return {self.order_new_model: 3, self.reorder: 1}
+
     def order_new_model(self) -> None:
         file_id = self.new_model()
         if file_id is None:
@@ -123,8 +134,6 @@ class Customer(_Signed):
         line = self.api.line(file_id, quantity=self.rng.randint(1, 5), lead_time_days=self.rng.choice((3, 7, 14)))
         self._order([line])
 
-    @task(1)
-    @tag("order")
     def reorder(self) -> None:
         file_id = self.rng.choice(self.files) if self.files else self.new_model()
         if file_id is not None:
@@ -143,16 +152,15 @@ class BulkBuyer(_Signed):
     """A B2B buyer: large orders of several models in larger quantities, new ones or ones sent before."""
 
     fixed_count = 1
-    wait_time = between(30, 90)
+    wait_time = paced(30, 90)
     email = B2B
 
-    @task(2)
-    @tag("order")
+    def chores(self) -> dict[Callable[[], None], int]:
+        return {self.bulk_order: 2, self.repeat_order: 1}
+
     def bulk_order(self) -> None:
         self._bulk([f for f in (self.new_model() for _ in range(self.rng.randint(2, 5))) if f is not None])
 
-    @task(1)
-    @tag("order")
     def repeat_order(self) -> None:
         known = self.rng.sample(self.files, min(len(self.files), self.rng.randint(2, 5)))
         self._bulk(known or [f for f in [self.new_model()] if f is not None])
@@ -173,16 +181,15 @@ class Operator(_Signed):
     """The operator console: the queue, advancing jobs through production, stuck orders."""
 
     fixed_count = 1
-    wait_time = between(1, 2)
+    wait_time = paced(1, 2)
     email = OPERATOR
 
-    @task(3)
-    @tag("operate")
+    def chores(self) -> dict[Callable[[], None], int]:
+        return {self.queue: 3, self.advance: 3, self.stuck_orders: 1}
+
     def queue(self) -> None:
         self.api.queued_jobs(self.who)
 
-    @task(3)
-    @tag("operate")
     def advance(self) -> None:
         jobs = self.api.queued_jobs(self.who)
         if not jobs:
@@ -195,7 +202,5 @@ class Operator(_Signed):
                 return
         self.api.deliver_when_shipped(self.who, str(job["order_id"]))
 
-    @task(1)
-    @tag("operate")
     def stuck_orders(self) -> None:
         self.api.stuck(self.who)

@@ -42,6 +42,10 @@ class LoadProfile:
     # costs this 2-core stack about a third of its latency headroom (README "Load"), which no production
     # deployment pays at peak; the smoke run traces everything, so a broken trace path shows there.
     trace_ratio: float = PRODUCTION_TRACE_RATIO
+    # Every draw of the mix (part sizes and materials, quantities, think times, decisions) comes from this seed,
+    # so two runs of a profile ask the system for the same work: with real slicing a run that happened to draw
+    # more large SLA parts than another measured the draw, not the release (README "Load"). LOAD_SEED overrides.
+    seed: int = 1
 
     @property
     def stepped(self) -> bool:

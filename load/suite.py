@@ -40,6 +40,7 @@ def locust_command(
     run_time: int | None = None,
     processes: int | None = None,
     trace_ratio: float | None = None,
+    seed: int | None = None,
 ) -> list[str]:
     """The Locust command line for a profile (a stepped one leaves users and time to its shape)."""
     locustfiles = f"{LOCUSTFILE},{STEP_SHAPE}" if profile.stepped else str(LOCUSTFILE)
@@ -60,6 +61,7 @@ def locust_command(
     cmd += ["--crm-url", crm, "--files-url", file_service, "--mes-url", mes, "--load-profile", profile.name]
     cmd += ["--thresholds-json", limits, "--summary", str(files.summary)]
     cmd += ["--trace-ratio", str(profile.trace_ratio if trace_ratio is None else trace_ratio)]
+    cmd += ["--seed", str(profile.seed if seed is None else seed)]
     if processes:
         cmd += ["--processes", str(processes)]
     return cmd
@@ -98,6 +100,9 @@ def main(
         float | None,
         typer.Option(envvar="LOAD_TRACE_RATIO", min=0.0, max=1.0, help="override the share of traced requests"),
     ] = None,
+    seed: Annotated[
+        int | None, typer.Option(envvar="LOAD_SEED", help="override the seed of the mix's random draws")
+    ] = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -125,10 +130,11 @@ def main(
     files.summary.unlink(missing_ok=True)
     cmd = locust_command(
         profile, files, _urls(crm_url, files_url, mes_url), thresholds.dumps(limits),
-        users=users, run_time=run_time, processes=processes, trace_ratio=trace_ratio,
+        users=users, run_time=run_time, processes=processes, trace_ratio=trace_ratio, seed=seed,
     )  # fmt: skip
     print(f"load profile {profile.name}: {profile.description}", flush=True)
     print(f"  traced: {profile.trace_ratio if trace_ratio is None else trace_ratio:.0%} of requests", flush=True)
+    print(f"  seed: {profile.seed if seed is None else seed}", flush=True)
     for limit in limits:
         print(f"  threshold {limit.metric} {limit.text}", flush=True)
     started = time.time()

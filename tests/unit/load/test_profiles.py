@@ -64,3 +64,14 @@ def test_the_locust_command_carries_the_profiles_trace_ratio_unless_overridden(t
     assert ratio(locust_command(PROFILES["release"], files, urls, "[]")) == str(PRODUCTION_TRACE_RATIO)
     assert ratio(locust_command(PROFILES["release"], files, urls, "[]", trace_ratio=1.0)) == "1.0"
     assert ratio(locust_command(PROFILES["smoke"], files, urls, "[]")) == "1.0"
+
+
+def test_the_locust_command_carries_the_profiles_seed_unless_overridden(tmp_path: Path) -> None:
+    files = Artifacts(tmp_path / "load")
+    urls = ("http://crm", "http://files", "http://mes")
+
+    def seed(cmd: list[str]) -> str:
+        return cmd[cmd.index("--seed") + 1]
+
+    assert seed(locust_command(PROFILES["release"], files, urls, "[]")) == str(PROFILES["release"].seed)
+    assert seed(locust_command(PROFILES["release"], files, urls, "[]", seed=42)) == "42"
