@@ -79,15 +79,13 @@ def counters(environment: Environment) -> Counters:
     )
 
 
-class Clock:
-    """When the run time ran out: from then on users only finish the order they follow (the stop timeout)."""
-
-    stopping_at: float | None = None
+# When the run time ran out: from then on users only finish the order they follow (the stop timeout).
+_stopping_at: weakref.WeakKeyDictionary[Environment, float] = weakref.WeakKeyDictionary()
 
 
 def on_stopping(environment: Environment, **_: Any) -> None:
     """Note the end of the placing window (master/local: where the run is judged)."""
-    Clock.stopping_at = time.time()
+    _stopping_at[environment] = time.time()
 
 
 def on_quitting(environment: Environment) -> None:
@@ -99,7 +97,7 @@ def on_quitting(environment: Environment) -> None:
     entries = [endpoint(e) for e in stats.entries.values()]
     last = stats.total.last_request_timestamp or time.time()
     # Rates are over the placing window; the users' last quotes, followed past it, are in the percentiles.
-    ended = min(last, Clock.stopping_at or last)
+    ended = min(last, _stopping_at.get(environment, last))
     seconds = max(0.0, ended - stats.total.start_time)
     measured = figures(entries, seconds)
     measured["load.drain_s"] = max(0.0, last - ended)

@@ -21,16 +21,14 @@ class ObjectMissing(LookupError):
 class S3Bucket:
     """boto3 calls run in threads, with bounded timeouts so an S3 outage fails fast instead of hanging."""
 
-    def __init__(
-        self, bucket: str, *, endpoint: str | None, region: str, access_key: str, secret_key: str, attempts: int = 3
-    ) -> None:
+    def __init__(self, bucket: str, *, endpoint: str | None, region: str, access_key: str, secret_key: str) -> None:
         self.bucket = bucket
         config = Config(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
             connect_timeout=3,
             read_timeout=30,
-            retries={"max_attempts": attempts, "mode": "standard"},
+            retries={"max_attempts": 3, "mode": "standard"},
         )
         self.client: Any = boto3.client(
             "s3",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_array
+from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import connected_components
 
 from system.mesh.geometry import Triangles, bits_for, row_ids, run_lengths, sort_order, vertex_ids
@@ -61,7 +61,7 @@ def build(triangles: Triangles, tolerance: float) -> Topology:
         faces = faces[kept]
         edges = Edges.of(faces, count)
     first, second, same_way = edges.neighbours()
-    shell, shells = _components(len(faces), first // 3, second // 3)
+    shell, shells = _shells(len(faces), first, second)
     flips, orientable = _orientation(len(faces), first // 3, second // 3, same_way, shell)
     return Topology(
         faces=faces,
@@ -158,6 +158,23 @@ def _components(n: int, a: Ints, b: Ints) -> tuple[Ints, int]:
     if not n:
         return np.zeros(0, dtype=np.int64), 0
     graph = coo_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)).tocsr()
+    count, label = connected_components(graph, directed=False)
+    return label.astype(np.int64), int(count)
+
+
+def _shells(n: int, first: Ints, second: Ints) -> tuple[Ints, int]:
+    """Shells: connected components of the faces, joined by the pairs of face corners on a shared edge.
+
+    Every face corner is on at most one such pair, so the graph is already in compressed rows (three entries per
+    face: the neighbour across each edge, or the face itself across an open one) and needs no sorting.
+    """
+    if not n:
+        return _components(0, first, second)
+    neighbour = np.repeat(np.arange(n), 3)
+    neighbour[first] = second // 3
+    neighbour[second] = first // 3
+    rows = np.arange(0, 3 * n + 1, 3)
+    graph = csr_array((np.ones(3 * n, dtype=np.int8), neighbour, rows), shape=(n, n))
     count, label = connected_components(graph, directed=False)
     return label.astype(np.int64), int(count)
 

@@ -4,15 +4,17 @@ suite), and no route answers without a valid token."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from system.files.api import DOMAIN_ERRORS, problem_for, router
+from system.files.api import DOMAIN_ERRORS, MeshChecksOut, problem_for, router
 from system.files.settings import FilesSettings
 from system.kernel.auth import Principal, issue_service_token, issue_token
 from system.kernel.errors import translate_errors
 from system.kernel.http import create_service_app
+from system.mesh import MeshChecks
 from tests.unit.files.fakes import FakeRepository, FakeStore
 
 
@@ -72,3 +74,9 @@ def test_a_customer_and_a_service_acting_for_them_are_let_in() -> None:
     nobody = bearer(issue_service_token(SECRET, service="crm", audience="files"))
     refused = client.post("/files/uploads", json={"filename": "a.stl", "size": 10}, headers=nobody)
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+
+def test_the_api_s_mesh_checks_are_the_mesh_s_checks_and_their_warnings() -> None:
+    # The response model repeats MeshChecks' fields (a derived model would make them optional in the OpenAPI);
+    # pydantic would silently drop a field added to MeshChecks and not here.
+    assert set(MeshChecksOut.model_fields) == {f.name for f in fields(MeshChecks)} | {"warnings"}
