@@ -78,23 +78,31 @@ def bits_for(n: int) -> int:
 
 def _hash_rows(bits: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     key = np.zeros(len(bits), dtype=np.uint64)
+    spare = np.empty_like(key)  # in place: these arrays run to tens of megabytes, temporaries cost more than math
     for column in bits.T:
-        key = _mix(key ^ column)
+        key ^= column
+        _mix(key, spare)
     return key
 
 
-def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+def _mix(x: npt.NDArray[np.uint64], spare: npt.NDArray[np.uint64]) -> None:
     # splitmix64 finaliser: every input bit affects every output bit, so structured coordinates spread out.
-    x = (x ^ (x >> np.uint64(30))) * _C1
-    x = (x ^ (x >> np.uint64(27))) * _C2
-    return x ^ (x >> np.uint64(31))
+    for shift, multiplier in ((30, _C1), (27, _C2)):
+        np.right_shift(x, np.uint64(shift), out=spare)
+        x ^= spare
+        x *= multiplier
+    np.right_shift(x, np.uint64(31), out=spare)
+    x ^= spare
 
 
 def run_starts(rows: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Mark the first element of each run of equal consecutive rows (or values)."""
     starts = np.ones(len(rows), dtype=bool)
-    differs = rows[1:] != rows[:-1]
-    starts[1:] = differs.any(axis=1) if rows.ndim == 2 else differs
+    columns = rows.T if rows.ndim == 2 else rows[None]
+    differs = starts[1:]
+    differs[:] = False
+    for column in columns:  # column by column: ~4x faster than .any(axis=1) over a narrow 2-d array
+        differs |= column[1:] != column[:-1]
     return starts
 
 

@@ -170,11 +170,12 @@ def _shells(n: int, first: Ints, second: Ints) -> tuple[Ints, int]:
     """
     if not n:
         return _components(0, first, second)
-    neighbour = np.repeat(np.arange(n), 3)
+    # int32 ids and float64 weights are what scipy's traversal takes: anything else is converted first.
+    neighbour = np.repeat(np.arange(n, dtype=np.int32), 3)
     neighbour[first] = second // 3
     neighbour[second] = first // 3
-    rows = np.arange(0, 3 * n + 1, 3)
-    graph = csr_array((np.ones(3 * n, dtype=np.int8), neighbour, rows), shape=(n, n))
+    rows = np.arange(0, 3 * n + 1, 3, dtype=np.int32)
+    graph = csr_array((np.ones(3 * n), neighbour, rows), shape=(n, n))
     count, label = connected_components(graph, directed=False)
     return label.astype(np.int64), int(count)
 
