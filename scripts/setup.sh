@@ -21,6 +21,7 @@ command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
 command -v prusa-slicer >/dev/null || missing+=(prusa-slicer)  # quotes: print time and material per orientation
+command -v kubectl >/dev/null || missing+=(kubernetes-client)  # renders the Kustomize overlay in the tests (ADR 010)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

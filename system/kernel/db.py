@@ -12,6 +12,9 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Advisory lock key taken while migrating (advisory locks are per database, so one key serves every service).
+MIGRATION_LOCK = 0x4C57_4D49_4752  # "LWMIGR"
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -78,6 +81,9 @@ def run_migrations_online(metadata: MetaData) -> None:
 def _do_run(sync_conn, metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
     from alembic import context
 
+    # Replicas deployed together all run their migrations: the first takes this lock, the others wait for it to
+    # commit and then find the database at head. Held until the transaction ends (engine.begin() above).
+    sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     context.configure(connection=sync_conn, target_metadata=metadata, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

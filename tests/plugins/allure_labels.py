@@ -57,6 +57,7 @@ TABLE: tuple[Row, ...] = (
     Row("tests/*/chaos/*", "release gate", "chaos suite"),  # themselves through the AllureWriter
     Row("tests/*/stack/*", "platform", "local stack"),
     Row("tests/*/tracesink/*", "platform", "tracing", "trace sink {module}"),
+    Row("tests/*/deploy/test_kubernetes.py", "platform", "deployment", "kubernetes"),
     Row("tests/*/deploy/*", "platform", "observability", "{area} {module}"),
     Row("tests/integration/flow/test_traces.py", "platform", "tracing", "one order, one trace"),
     Row("tests/*/kernel/test_telemetry.py", "platform", "tracing", "{module}"),

@@ -1,0 +1,3 @@
+from system.deploy.kubernetes.manifests import main
+
+raise SystemExit(main())

@@ -1,0 +1,230 @@
+"""Each of our services as a Deployment with its Service, PodDisruptionBudget and autoscaler.
+
+APIs scale on CPU (HorizontalPodAutoscaler); pricing workers on the depth of `pricing.requests` (a KEDA
+ScaledObject), because a slicing worker is always busy whatever the backlog. Every pod runs as the image's
+non-root user with a read-only root filesystem; what a service writes goes to an emptyDir.
+"""
+
+from __future__ import annotations
+
+from system.deploy.kubernetes.objects import (
+    IMAGE,
+    RESTRICTED_CONTAINER,
+    RESTRICTED_POD,
+    SECRETS,
+    Obj,
+    from_config,
+    from_field,
+    from_secret,
+    http_probe,
+    labels,
+    meta,
+    resources,
+    selector,
+    value,
+)
+from system.deploy.kubernetes.topology import BROKER, HTTP_PORT, METRICS_PORT, Workload
+from system.kernel.messaging.queues import PRICING_REQUESTS
+
+CPU_TARGET = {"type": "Utilization", "averageUtilization": 70}
+# How many pricing.requests messages one worker is expected to have waiting before another is started.
+PRICING_BACKLOG_PER_WORKER = 2
+# RabbitMQ's consumer_timeout must exceed the longest pricing job (30 min by default): 45 min, as the local stack.
+CONSUMER_TIMEOUT_MS = 45 * 60 * 1000
+
+
+def component(w: Workload) -> str:
+    return "api" if w.http else "worker"
+
+
+def environment(w: Workload) -> list[Obj]:
+    """The service's settings (its *Settings class, prefix `w.prefix`) from the ConfigMap, the Secret and names."""
+    p = w.prefix
+    env = [
+        *([from_secret(f"{p}_AUTH_SECRET", "auth-secret")] if w.checks_tokens else []),
+        value(f"{p}_LOG_JSON", "true"),
+        from_config(f"{p}_OTLP_ENDPOINT", "otlp-endpoint"),
+        from_field("SERVICE_INSTANCE", "metadata.name"),
+    ]
+    if w.database:
+        env.append(from_secret(f"{p}_DATABASE_URL", f"{w.name}-database-url"))
+    if w.broker:
+        env.append(from_secret(f"{p}_AMQP_URL", "amqp-url"))
+    env += [value(f"{p}_{callee.upper()}_URL", f"http://{callee}:{HTTP_PORT}") for callee in w.calls]
+    if w.s3:
+        env += [from_config(f"{p}_S3_{key.upper()}", f"s3-{key}") for key in ("endpoint", "region", "bucket")]
+        env += [from_secret(f"{p}_S3_ACCESS_KEY", "s3-access-key"), from_secret(f"{p}_S3_SECRET_KEY", "s3-secret-key")]
+    if w.public:
+        env += [
+            from_secret(f"{p}_SESSION_SECRET", "shop-session-secret"),
+            from_config(f"{p}_PUBLIC_URL", "shop-public-url"),
+            from_config(f"{p}_TRACES_URL", "traces-url"),
+        ]
+    if not w.http:
+        env += [value(f"{p}_METRICS_PORT", str(METRICS_PORT)), value(f"{p}_CACHE_DIR", "/var/cache/pricing")]
+    return env
+
+
+def container(w: Workload) -> Obj:
+    """The service's container: the shared image, its command, probes and resources."""
+    if w.http:
+        assert w.spec.app is not None
+        command = ["python", "-m", "uvicorn", w.spec.app, "--factory", "--host", "0.0.0.0", "--port", str(HTTP_PORT),
+                   "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
+        port, ready, alive = HTTP_PORT, "/readyz", "/healthz"
+    else:  # a worker serves only Prometheus metrics: that it answers is what liveness can say
+        command = ["python", *w.spec.command]
+        port, ready, alive = METRICS_PORT, "/metrics", "/metrics"
+    return {
+        "name": w.name,
+        "image": IMAGE,
+        "command": command,
+        "ports": [{"name": "http" if w.http else "metrics", "containerPort": port}],
+        "env": environment(w),
+        "readinessProbe": http_probe(ready, port, period_s=5, failures=3),
+        "livenessProbe": http_probe(alive, port, period_s=10, failures=3),
+        "startupProbe": http_probe(alive, port, period_s=2, failures=30),
+        # A slicer needs a core and memory for the model; an API mostly waits on I/O.
+        "resources": resources(("250m", "1"), ("256Mi", "512Mi")) if w.http else resources(("1", "2"), ("1Gi", "2Gi")),
+        "securityContext": RESTRICTED_CONTAINER,
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
+        + ([] if w.http else [{"name": "cache", "mountPath": "/var/cache/pricing"}]),
+    }
+
+
+def migrations(w: Workload) -> list[Obj]:
+    """An init container bringing the service's database to the newest schema (replicas take turns: the
+    migration holds a PostgreSQL advisory lock, system/kernel/db.py)."""
+    if not w.spec.migrations:
+        return []
+    return [{
+        "name": "migrate",
+        "image": IMAGE,
+        "command": ["python", "-m", "system.kernel.migrate", w.spec.migrations, f"{w.prefix}_DATABASE_URL"],
+        "env": [from_secret(f"{w.prefix}_DATABASE_URL", f"{w.name}-database-url")],
+        "resources": resources(("100m", "500m"), ("128Mi", "256Mi")),
+        "securityContext": RESTRICTED_CONTAINER,
+    }]  # fmt: skip
+
+
+def deployment(w: Workload) -> Obj:
+    scrape = {"prometheus.io/scrape": "true", "prometheus.io/port": str(HTTP_PORT if w.http else METRICS_PORT)}
+    pod_meta = {"labels": labels(w.name, component(w)), "annotations": scrape}
+    volumes: list[Obj] = [{"name": "tmp", "emptyDir": {}}]
+    if not w.http:
+        volumes.append({"name": "cache", "emptyDir": {"sizeLimit": "2Gi"}})
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta(w.name, component(w)),
+        "spec": {
+            "replicas": w.replicas,
+            "selector": {"matchLabels": selector(w.name)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": pod_meta,
+                "spec": {
+                    "securityContext": RESTRICTED_POD,
+                    "automountServiceAccountToken": False,
+                    # A pricing job checkpoints after each orientation; a stopped worker's job resumes elsewhere.
+                    "terminationGracePeriodSeconds": 30,
+                    "initContainers": migrations(w),
+                    "containers": [container(w)],
+                    "volumes": volumes,
+                    "topologySpreadConstraints": [{
+                        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+                        "labelSelector": {"matchLabels": selector(w.name)},
+                    }],
+                },
+            },
+        },
+    }  # fmt: skip
+
+
+def service(w: Workload) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(w.name, component(w)),
+        "spec": {"selector": selector(w.name), "ports": [{"name": "http", "port": HTTP_PORT, "targetPort": "http"}]},
+    }
+
+
+def disruption_budget(w: Workload) -> Obj:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": meta(w.name, component(w)),
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": selector(w.name)}},
+    }
+
+
+def autoscaler(w: Workload) -> Obj:
+    """CPU-based for the APIs."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta(w.name, component(w)),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+            "minReplicas": w.replicas,
+            "maxReplicas": w.max_replicas,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": CPU_TARGET}}],
+        },
+    }  # fmt: skip
+
+
+def queue_scaler(w: Workload) -> list[Obj]:
+    """KEDA: workers follow the depth of pricing.requests; the broker's address comes from the Secret."""
+    auth = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": meta(f"{w.name}-broker", component(w)),
+        "spec": {"secretTargetRef": [{"parameter": "host", "name": SECRETS, "key": "amqp-url"}]},
+    }
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": meta(w.name, component(w)),
+        "spec": {
+            "scaleTargetRef": {"name": w.name},
+            "minReplicaCount": w.replicas,
+            "maxReplicaCount": w.max_replicas,
+            "pollingInterval": 15,
+            "cooldownPeriod": 300,  # a worker stopped early only gives its job back: no reason to be hasty
+            "triggers": [{
+                "type": "rabbitmq",
+                "metadata": {"protocol": "amqp", "queueName": PRICING_REQUESTS.name, "mode": "QueueLength",
+                             "value": str(PRICING_BACKLOG_PER_WORKER)},
+                "authenticationRef": {"name": f"{w.name}-broker"},
+            }],
+        },
+    }  # fmt: skip
+    return [auth, scaled]
+
+
+def objects(w: Workload) -> list[Obj]:
+    """Everything one service needs."""
+    scaling = [autoscaler(w)] if w.http else queue_scaler(w)
+    return [deployment(w), *([service(w)] if w.http else []), disruption_budget(w), *scaling]
+
+
+def broker_cluster() -> Obj:
+    """Three RabbitMQ nodes through the Cluster Operator; our code declares quorum queues (x-queue-type)."""
+    return {
+        "apiVersion": "rabbitmq.com/v1beta1",
+        "kind": "RabbitmqCluster",
+        "metadata": meta(BROKER, "broker"),
+        "spec": {
+            "replicas": 3,
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+            "persistence": {"storage": "10Gi"},
+            "rabbitmq": {
+                "additionalConfig": "\n".join([
+                    f"consumer_timeout = {CONSUMER_TIMEOUT_MS}",
+                    "cluster_partition_handling = pause_minority",
+                ]) + "\n",
+                "additionalPlugins": ["rabbitmq_prometheus"],
+            },
+        },
+    }  # fmt: skip
