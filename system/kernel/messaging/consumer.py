@@ -198,8 +198,13 @@ class Consumer:
         if attempt >= self.spec.max_attempts:
             await self._dead_letter(message, f"failed after {attempt} attempts: {exc!r}", envelope.type)
             return
-        headers = {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]}
-        self._put_back_later(message, envelope, self.spec.retry_delay_s(attempt), headers, "retried", exc)
+        delay = self.spec.retry_delay_s(attempt)
+        log.warning(
+            "handler failed, retrying in %.1fs", delay, extra={**_ids(envelope), "attempt": attempt, "error": repr(exc)}
+        )
+        self._put_back_later(
+            message, envelope, delay, {ATTEMPT_HEADER: attempt, "x-last-error": repr(exc)[:500]}, "retried"
+        )
 
     async def _wait_or_dead_letter(self, message: AbstractIncomingMessage, envelope: Envelope, exc: RetryLater) -> None:
         """A message that overtook its predecessor waits without spending its failure budget: a predecessor held
@@ -209,7 +214,12 @@ class Consumer:
             await self._dead_letter(message, f"still waiting after {waited / 1000:.0f} s: {exc}", envelope.type)
             return
         delay = self.spec.wait_delay_ms(waited)
-        self._put_back_later(message, envelope, delay / 1000, {WAITED_HEADER: waited + delay}, "waiting", exc)
+        log.info(
+            "waiting for a predecessor, retrying in %.1fs",
+            delay / 1000,
+            extra={**_ids(envelope), "waited_ms": waited, "reason": str(exc)},
+        )
+        self._put_back_later(message, envelope, delay / 1000, {WAITED_HEADER: waited + delay}, "waiting")
 
     def _put_back_later(
         self,
@@ -218,14 +228,7 @@ class Consumer:
         delay: float,
         headers: dict[str, Any],
         outcome: str,
-        exc: Exception,
     ) -> None:
-        log.warning(
-            "message %s, trying again in %.1fs",
-            outcome,
-            delay,
-            extra={**_ids(envelope), **headers, "error": repr(exc)},
-        )
         task = asyncio.create_task(self._retry_after(message, delay, headers))
         self._backoffs.add(task)
         task.add_done_callback(self._backoffs.discard)
