@@ -22,6 +22,7 @@ command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanag
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
 command -v prusa-slicer >/dev/null || missing+=(prusa-slicer)  # quotes: print time and material per orientation
 command -v kubectl >/dev/null || missing+=(kubernetes-client)  # renders the Kustomize overlay in the tests (ADR 010)
+command -v docker-compose >/dev/null || missing+=(docker-compose)  # checks compose.yaml in the tests (issue 12)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

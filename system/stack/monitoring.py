@@ -35,17 +35,19 @@ def scrape_configs(s: StackSettings, services: list[ServiceSpec], replicas: dict
         {"targets": [f"127.0.0.1:{s.rabbit_prom_base_port + i}"], "labels": {"node": f"rabbit{i + 1}"}}
         for i in range(s.rabbit_nodes)
     ]
-    jobs.append({"job_name": "rabbitmq", "static_configs": nodes})
-    jobs.append(
-        {
-            "job_name": "rabbitmq-queues",
-            "metrics_path": "/metrics/detailed",
-            "params": {"family": QUEUE_FAMILIES},
-            "static_configs": nodes,
-        }
-    )
+    jobs += broker_jobs(nodes)
     jobs.append({"job_name": "alertmanager", "static_configs": [{"targets": [f"127.0.0.1:{s.alertmanager_port}"]}]})
     return jobs
+
+
+def broker_jobs(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The broker nodes scraped twice: the node's own metrics (job rabbitmq: `up` says whether the node answers)
+    and its queues (rabbitmq-queues, the per-object families)."""
+    queues = {"metrics_path": "/metrics/detailed", "params": {"family": QUEUE_FAMILIES}}
+    return [
+        {"job_name": "rabbitmq", "static_configs": nodes},
+        {"job_name": "rabbitmq-queues", **queues, "static_configs": nodes},
+    ]
 
 
 class _Daemon:

@@ -19,7 +19,7 @@ def expected() -> dict[str, str]:
 GENERATED = Generated(
     command="python -m system.deploy.grafana",
     default_dir=OUT_DIR,
-    pattern="*.json",
+    patterns=("*.json",),
     expected=expected,
     owner="dashboard",
 )

@@ -8,7 +8,7 @@ outside the namespace (a managed service or an operator's cluster), so they are 
 from __future__ import annotations
 
 from system.deploy.kubernetes.objects import Obj, selector
-from system.deploy.kubernetes.topology import (
+from system.deploy.topology import (
     AMQP_PORT,
     BROKER,
     HTTP_PORT,

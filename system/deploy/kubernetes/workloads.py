@@ -23,7 +23,16 @@ from system.deploy.kubernetes.objects import (
     selector,
     value,
 )
-from system.deploy.kubernetes.topology import BROKER, HTTP_PORT, METRICS_PORT, Workload
+from system.deploy.topology import (
+    BROKER,
+    HTTP_PORT,
+    METRICS_PORT,
+    PRICING_CACHE_DIR,
+    Workload,
+    migrate_command,
+    serve_command,
+    settings,
+)
 from system.kernel.messaging.queues import PRICING_REQUESTS
 
 CPU_TARGET = {"type": "Utilization", "averageUtilization": 70}
@@ -38,47 +47,24 @@ def component(w: Workload) -> str:
 
 
 def environment(w: Workload) -> list[Obj]:
-    """The service's settings (its *Settings class, prefix `w.prefix`) from the ConfigMap, the Secret and names."""
-    p = w.prefix
-    env = [
-        *([from_secret(f"{p}_AUTH_SECRET", "auth-secret")] if w.checks_tokens else []),
-        value(f"{p}_LOG_JSON", "true"),
-        from_config(f"{p}_OTLP_ENDPOINT", "otlp-endpoint"),
-        from_field("SERVICE_INSTANCE", "metadata.name"),
+    """The service's settings: secrets from the Secret, configuration from the ConfigMap, the pod's name."""
+    sources = {"secret": from_secret, "config": from_config, "value": value}
+    return [
+        from_field(s.name, "metadata.name") if s.source == "instance" else sources[s.source](s.name, s.ref)
+        for s in settings(w)
     ]
-    if w.database:
-        env.append(from_secret(f"{p}_DATABASE_URL", f"{w.name}-database-url"))
-    if w.broker:
-        env.append(from_secret(f"{p}_AMQP_URL", "amqp-url"))
-    env += [value(f"{p}_{callee.upper()}_URL", f"http://{callee}:{HTTP_PORT}") for callee in w.calls]
-    if w.s3:
-        env += [from_config(f"{p}_S3_{key.upper()}", f"s3-{key}") for key in ("endpoint", "region", "bucket")]
-        env += [from_secret(f"{p}_S3_ACCESS_KEY", "s3-access-key"), from_secret(f"{p}_S3_SECRET_KEY", "s3-secret-key")]
-    if w.public:
-        env += [
-            from_secret(f"{p}_SESSION_SECRET", "shop-session-secret"),
-            from_config(f"{p}_PUBLIC_URL", "shop-public-url"),
-            from_config(f"{p}_TRACES_URL", "traces-url"),
-        ]
-    if not w.http:
-        env += [value(f"{p}_METRICS_PORT", str(METRICS_PORT)), value(f"{p}_CACHE_DIR", "/var/cache/pricing")]
-    return env
 
 
 def container(w: Workload) -> Obj:
     """The service's container: the shared image, its command, probes and resources."""
     if w.http:
-        assert w.spec.app is not None
-        command = ["python", "-m", "uvicorn", w.spec.app, "--factory", "--host", "0.0.0.0", "--port", str(HTTP_PORT),
-                   "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
         port, ready, alive = HTTP_PORT, "/readyz", "/healthz"
     else:  # a worker serves only Prometheus metrics: that it answers is what liveness can say
-        command = ["python", *w.spec.command]
         port, ready, alive = METRICS_PORT, "/metrics", "/metrics"
     return {
         "name": w.name,
         "image": IMAGE,
-        "command": command,
+        "command": serve_command(w),
         "ports": [{"name": "http" if w.http else "metrics", "containerPort": port}],
         "env": environment(w),
         "readinessProbe": http_probe(ready, port, period_s=5, failures=3),
@@ -88,7 +74,7 @@ def container(w: Workload) -> Obj:
         "resources": resources(("250m", "1"), ("256Mi", "512Mi")) if w.http else resources(("1", "2"), ("1Gi", "2Gi")),
         "securityContext": RESTRICTED_CONTAINER,
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
-        + ([] if w.http else [{"name": "cache", "mountPath": "/var/cache/pricing"}]),
+        + ([] if w.http else [{"name": "cache", "mountPath": PRICING_CACHE_DIR}]),
     }
 
 
@@ -100,7 +86,7 @@ def migrations(w: Workload) -> list[Obj]:
     return [{
         "name": "migrate",
         "image": IMAGE,
-        "command": ["python", "-m", "system.kernel.migrate", w.spec.migrations, f"{w.prefix}_DATABASE_URL"],
+        "command": migrate_command(w),
         "env": [from_secret(f"{w.prefix}_DATABASE_URL", f"{w.name}-database-url")],
         "resources": resources(("100m", "500m"), ("128Mi", "256Mi")),
         "securityContext": RESTRICTED_CONTAINER,

@@ -15,24 +15,17 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from pydantic_settings import BaseSettings
 
-from system.crm.settings import CrmSettings
 from system.deploy.kubernetes.manifests import BASE_DIR, GENERATED
-from system.files.settings import FilesSettings
 from system.kernel.messaging.queues import PRICING_REQUESTS
-from system.mes.settings import MesSettings
 from system.pricing.settings import PricingSettings
-from system.shop.settings import ShopSettings
 from tests.fixtures.kubernetes_crds import SCHEMAS
+from tests.fixtures.service_settings import SETTINGS, unread_and_missing
 
 Obj = dict[str, Any]
 OVERLAY = BASE_DIR.parent / "overlays" / "example"
 # The oldest Kubernetes release still supported upstream when this was written, and the newest the validator knows.
 VERSIONS = ("1.32.0", "1.37.0")
-SETTINGS: dict[str, type[BaseSettings]] = {
-    "crm": CrmSettings, "mes": MesSettings, "files": FilesSettings, "pricing": PricingSettings, "shop": ShopSettings,
-}  # fmt: skip
 # DESIGN.md "Services and data ownership", talks-to column, as pod-to-pod traffic (the Shop's operator console
 # also reads MES). PostgreSQL and S3 are outside the namespace, reached by port.
 TALKS_TO = {
@@ -193,13 +186,8 @@ def test_the_namespace_denies_by_default(rendered: list[Obj]) -> None:
 
 def test_every_variable_set_is_one_the_service_reads_and_every_required_one_is_set(rendered: list[Obj]) -> None:
     for name, deployment in of_kind(rendered, "Deployment").items():
-        settings = SETTINGS[name]
-        prefix = str(settings.model_config.get("env_prefix", ""))
-        names = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
-        ours = {n.removeprefix(prefix).lower() for n in names if n.startswith(prefix)}
-        assert ours <= set(settings.model_fields), f"{name} sets variables its settings do not read"
-        required = {field for field, info in settings.model_fields.items() if info.is_required()}
-        assert required <= ours, f"{name} misses required settings {required - ours}"
+        variables = [e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]]
+        assert unread_and_missing(name, variables) == (set(), set()), name
 
 
 def test_pricing_workers_scale_on_the_depth_of_their_queue(rendered: list[Obj]) -> None:
