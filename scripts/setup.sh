@@ -7,6 +7,11 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 missing=()
+# What a bare debian:12 container lacks (the GitHub Actions jobs run in one): Python 3.11 with venv, git, TLS roots.
+command -v python3.11 >/dev/null || missing+=(python3.11)
+"$(command -v python3.11 || echo python3)" -c 'import ensurepip' 2>/dev/null || missing+=(python3.11-venv)
+command -v git >/dev/null || missing+=(git)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v radosgw >/dev/null || missing+=(radosgw ceph-mon ceph-osd ceph-common)

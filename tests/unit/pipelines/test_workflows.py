@@ -78,3 +78,18 @@ def test_release_runs_on_release_branches_and_tags_and_publishes_to_pages() -> N
 
 def test_nightly_runs_on_a_schedule() -> None:
     assert workflow("nightly.yml")["on"]["schedule"][0]["cron"]
+
+
+@pytest.mark.parametrize("name", ["pr.yml", "release.yml", "nightly.yml"])
+def test_every_job_that_runs_the_project_does_so_on_debian_12_set_up_by_the_project_script(name: str) -> None:
+    # scripts/setup.sh is written for Debian 12: on ubuntu-latest apt has no Chromium (a snap) and other
+    # RabbitMQ and Ceph versions. The job container gives every runner the same system as a laptop here.
+    for job_name, job in workflow(name)["jobs"].items():
+        runs = [s["run"] for s in job.get("steps", []) if "run" in s]
+        if not runs:
+            continue  # e.g. the Pages deployment: no project code runs there
+        assert job["container"]["image"] == "debian:12", job_name
+        assert runs[0] == "scripts/setup.sh", f"{job_name}: the project's set-up comes first"
+        assert not {"actions/setup-python", "actions/setup-java"} & {
+            s["uses"].split("@")[0] for s in job["steps"] if "uses" in s
+        }
