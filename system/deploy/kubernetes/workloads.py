@@ -141,7 +141,12 @@ def disruption_budget(w: Workload) -> Obj:
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": meta(w.name, component(w)),
-        "spec": {"minAvailable": 1, "selector": {"matchLabels": selector(w.name)}},
+        # An API keeps one pod through a drain; a pricing worker may go (its job resumes elsewhere from its
+        # checkpoint), or a drain would wait forever on a single worker.
+        "spec": {
+            **({"minAvailable": 1} if w.http else {"maxUnavailable": 1}),
+            "selector": {"matchLabels": selector(w.name)},
+        },
     }
 
 

@@ -210,3 +210,9 @@ def test_the_broker_is_three_nodes_that_outwait_the_longest_pricing_job(rendered
     config = dict(line.split(" = ") for line in broker["rabbitmq"]["additionalConfig"].splitlines())
     job_timeout_ms = PricingSettings.model_fields["job_timeout_s"].default * 1000
     assert int(config["consumer_timeout"]) > job_timeout_ms
+
+
+def test_a_drain_keeps_one_pod_of_each_api_and_may_move_a_pricing_worker(rendered: list[Obj]) -> None:
+    budgets = {name: b["spec"] for name, b in of_kind(rendered, "PodDisruptionBudget").items()}
+    assert budgets.pop("pricing")["maxUnavailable"] == 1, "a lone worker must not block a node drain"
+    assert {name: spec.get("minAvailable") for name, spec in budgets.items()} == dict.fromkeys(budgets, 1)
