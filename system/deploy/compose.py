@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from system.deploy.generated import Generated
-from system.deploy.kubernetes.manifests import dump_yaml
+from system.deploy.generated import Generated, dump_yaml
 from system.deploy.topology import (
     HTTP_PORT,
     METRICS_PORT,

@@ -11,6 +11,21 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class _Plain(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type hints
+    """No anchors and aliases: a shared dict (a security context) is written out wherever it is used."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(documents: list[Any]) -> str:
+    """YAML documents in the order written, without anchors (what the deployment tools and reviewers read)."""
+    return str(yaml.dump_all(documents, Dumper=_Plain, sort_keys=False, width=120))
 
 
 @dataclass(frozen=True)

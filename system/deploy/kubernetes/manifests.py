@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from system.deploy.generated import Generated
+from system.deploy.generated import Generated, dump_yaml
 from system.deploy.kubernetes import network, workloads
 from system.deploy.kubernetes.objects import CONFIG, Obj
 from system.deploy.topology import WORKLOADS
@@ -38,18 +36,6 @@ def config_map() -> Obj:
 def kustomization(files: list[str]) -> Obj:
     # Only what Kustomize 2.0 (Debian 12's kubectl 1.20) reads too: every object carries its labels already.
     return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": files}
-
-
-class _Plain(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type hints
-    """No anchors and aliases: a shared dict (the security context) is written out wherever it is used."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_yaml(documents: list[Any]) -> str:
-    """YAML documents in the order written, without anchors (what the deployment tools and reviewers read)."""
-    return str(yaml.dump_all(documents, Dumper=_Plain, sort_keys=False, width=120))
 
 
 def _yaml(documents: list[Any]) -> str:

@@ -28,6 +28,11 @@ def meta(name: str, component: str) -> Obj:
     return {"name": name, "labels": labels(name, component)}
 
 
+def resource(api_version: str, kind: str, name: str, component: str, spec: Obj) -> Obj:
+    """An object of the namespace with the recommended labels."""
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta(name, component), "spec": spec}
+
+
 def value(name: str, text: str) -> Obj:
     return {"name": name, "value": text}
 

@@ -18,7 +18,7 @@ from system.deploy.kubernetes.objects import (
     from_secret,
     http_probe,
     labels,
-    meta,
+    resource,
     resources,
     selector,
     value,
@@ -99,98 +99,70 @@ def deployment(w: Workload) -> Obj:
     volumes: list[Obj] = [{"name": "tmp", "emptyDir": {}}]
     if not w.http:
         volumes.append({"name": "cache", "emptyDir": {"sizeLimit": "2Gi"}})
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta(w.name, component(w)),
-        "spec": {
-            "replicas": w.replicas,
-            "selector": {"matchLabels": selector(w.name)},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {
-                "metadata": pod_meta,
-                "spec": {
-                    "securityContext": RESTRICTED_POD,
-                    "automountServiceAccountToken": False,
-                    # A pricing job checkpoints after each orientation; a stopped worker's job resumes elsewhere.
-                    "terminationGracePeriodSeconds": 30,
-                    "initContainers": migrations(w),
-                    "containers": [container(w)],
-                    "volumes": volumes,
-                    "topologySpreadConstraints": [{
-                        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-                        "labelSelector": {"matchLabels": selector(w.name)},
-                    }],
-                },
+    return resource("apps/v1", "Deployment", w.name, component(w), {
+        "replicas": w.replicas,
+        "selector": {"matchLabels": selector(w.name)},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+        "template": {
+            "metadata": pod_meta,
+            "spec": {
+                "securityContext": RESTRICTED_POD,
+                "automountServiceAccountToken": False,
+                # A pricing job checkpoints after each orientation; a stopped worker's job resumes elsewhere.
+                "terminationGracePeriodSeconds": 30,
+                "initContainers": migrations(w),
+                "containers": [container(w)],
+                "volumes": volumes,
+                "topologySpreadConstraints": [{
+                    "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": selector(w.name)},
+                }],
             },
         },
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def service(w: Workload) -> Obj:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": meta(w.name, component(w)),
-        "spec": {"selector": selector(w.name), "ports": [{"name": "http", "port": HTTP_PORT, "targetPort": "http"}]},
-    }
+    ports = [{"name": "http", "port": HTTP_PORT, "targetPort": "http"}]
+    return resource("v1", "Service", w.name, component(w), {"selector": selector(w.name), "ports": ports})
 
 
 def disruption_budget(w: Workload) -> Obj:
-    return {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": meta(w.name, component(w)),
-        # An API keeps one pod through a drain; a pricing worker may go (its job resumes elsewhere from its
-        # checkpoint), or a drain would wait forever on a single worker.
-        "spec": {
-            **({"minAvailable": 1} if w.http else {"maxUnavailable": 1}),
-            "selector": {"matchLabels": selector(w.name)},
-        },
-    }
+    # An API keeps one pod through a drain; a pricing worker may go (its job resumes elsewhere from its
+    # checkpoint), or a drain would wait forever on a single worker.
+    budget = {"minAvailable": 1} if w.http else {"maxUnavailable": 1}
+    spec = {**budget, "selector": {"matchLabels": selector(w.name)}}
+    return resource("policy/v1", "PodDisruptionBudget", w.name, component(w), spec)
 
 
 def autoscaler(w: Workload) -> Obj:
     """CPU-based for the APIs."""
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": meta(w.name, component(w)),
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
-            "minReplicas": w.replicas,
-            "maxReplicas": w.max_replicas,
-            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": CPU_TARGET}}],
-        },
-    }  # fmt: skip
+    return resource("autoscaling/v2", "HorizontalPodAutoscaler", w.name, component(w), {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+        "minReplicas": w.replicas,
+        "maxReplicas": w.max_replicas,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": CPU_TARGET}}],
+    })  # fmt: skip
 
 
 def queue_scaler(w: Workload) -> list[Obj]:
     """KEDA: workers follow the depth of pricing.requests; the broker's address comes from the Secret."""
-    auth = {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "TriggerAuthentication",
-        "metadata": meta(f"{w.name}-broker", component(w)),
-        "spec": {"secretTargetRef": [{"parameter": "host", "name": SECRETS, "key": "amqp-url"}]},
-    }
-    scaled = {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": meta(w.name, component(w)),
-        "spec": {
-            "scaleTargetRef": {"name": w.name},
-            "minReplicaCount": w.replicas,
-            "maxReplicaCount": w.max_replicas,
-            "pollingInterval": 15,
-            "cooldownPeriod": 300,  # a worker stopped early only gives its job back: no reason to be hasty
-            "triggers": [{
-                "type": "rabbitmq",
-                "metadata": {"protocol": "amqp", "queueName": PRICING_REQUESTS.name, "mode": "QueueLength",
-                             "value": str(PRICING_BACKLOG_PER_WORKER)},
-                "authenticationRef": {"name": f"{w.name}-broker"},
-            }],
-        },
-    }  # fmt: skip
+    auth = resource("keda.sh/v1alpha1", "TriggerAuthentication", f"{w.name}-broker", component(w), {
+        "secretTargetRef": [{"parameter": "host", "name": SECRETS, "key": "amqp-url"}],
+    })  # fmt: skip
+    scaled = resource("keda.sh/v1alpha1", "ScaledObject", w.name, component(w), {
+        "scaleTargetRef": {"name": w.name},
+        "minReplicaCount": w.replicas,
+        "maxReplicaCount": w.max_replicas,
+        "pollingInterval": 15,
+        "cooldownPeriod": 300,  # a worker stopped early only gives its job back: no reason to be hasty
+        "triggers": [{
+            "type": "rabbitmq",
+            "metadata": {"protocol": "amqp", "queueName": PRICING_REQUESTS.name, "mode": "QueueLength",
+                         "value": str(PRICING_BACKLOG_PER_WORKER)},
+            "authenticationRef": {"name": auth["metadata"]["name"]},
+        }],
+    })  # fmt: skip
     return [auth, scaled]
 
 
@@ -202,20 +174,15 @@ def objects(w: Workload) -> list[Obj]:
 
 def broker_cluster() -> Obj:
     """Three RabbitMQ nodes through the Cluster Operator; our code declares quorum queues (x-queue-type)."""
-    return {
-        "apiVersion": "rabbitmq.com/v1beta1",
-        "kind": "RabbitmqCluster",
-        "metadata": meta(BROKER, "broker"),
-        "spec": {
-            "replicas": 3,
-            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
-            "persistence": {"storage": "10Gi"},
-            "rabbitmq": {
-                "additionalConfig": "\n".join([
-                    f"consumer_timeout = {CONSUMER_TIMEOUT_MS}",
-                    "cluster_partition_handling = pause_minority",
-                ]) + "\n",
-                "additionalPlugins": ["rabbitmq_prometheus"],
-            },
+    return resource("rabbitmq.com/v1beta1", "RabbitmqCluster", BROKER, "broker", {
+        "replicas": 3,
+        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+        "persistence": {"storage": "10Gi"},
+        "rabbitmq": {
+            "additionalConfig": "\n".join([
+                f"consumer_timeout = {CONSUMER_TIMEOUT_MS}",
+                "cluster_partition_handling = pause_minority",
+            ]) + "\n",
+            "additionalPlugins": ["rabbitmq_prometheus"],
         },
-    }  # fmt: skip
+    })  # fmt: skip
