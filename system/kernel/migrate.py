@@ -7,15 +7,12 @@ take turns (the migration holds a PostgreSQL advisory lock): the first migrates,
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Annotated
 
 import typer
 
 from system.kernel.db import upgrade
-
-log = logging.getLogger(__name__)
 
 
 def main(
