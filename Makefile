@@ -3,19 +3,26 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow bench-tracing bench-pricing
+.PHONY: images setup up down status test test-unit test-integration test-e2e lint bench-messaging clean gate report bench-flow bench-tracing bench-pricing
 
 setup:
 	@scripts/setup.sh
 
+# RUNTIME=containers runs the stack in containers of `make images` (the default: processes of this machine).
+STACK := $(PY) -m system.stack $(if $(RUNTIME),--runtime $(RUNTIME))
 up: setup
-	$(PY) -m system.stack up $(if $(REPLICAS),$(foreach r,$(REPLICAS),--replicas $(r)))
+	$(STACK) up $(if $(REPLICAS),$(foreach r,$(REPLICAS),--replicas $(r)))
 
 down:
-	@if [ -x $(PY) ]; then $(PY) -m system.stack down; fi
+	@if [ -x $(PY) ]; then $(STACK) down; fi
 
 status: setup
-	$(PY) -m system.stack status
+	$(STACK) status
+
+# The services' image and the infrastructure images (Docker: Debian's docker.io, started if it is not running;
+# the base built offline with debootstrap unless BASE=python:3.11-slim or another registry image is given).
+images: setup
+	@scripts/images.sh
 
 # Unit tests, lint and types, then the integration tests, the contracts (Pact consumer tests, provider
 # verification, can-i-deploy, drift; contracts/fuzz is the API fuzzing) and the browser tests (e2e, last: Playwright's

@@ -16,6 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from system.stack.containers import container
 from system.stack.process import ManagedProcess, StackError, pid_alive, run, wait_until
 from system.stack.settings import StackSettings
 
@@ -89,15 +90,19 @@ class CephS3:
         self.settings = settings
         self.home = settings.state_dir.absolute() / "ceph"
         self.conf = self.home / "ceph.conf"
-        self.mon = self._daemon("ceph-mon", "-i", "a")
-        self.osd = self._daemon("ceph-osd", "-i", "0")
+        self.container = container(settings, "ceph")
+        # In containers, each daemon's health check asks the cluster about that daemon (the gateway: the image's).
+        cli = f"ceph --conf {self.conf} --connect-timeout 4"
+        self.mon = self._daemon("ceph-mon", "-i", "a", health=f"{cli} mon stat")
+        self.osd = self._daemon("ceph-osd", "-i", "0", health=f"{cli} osd dump | grep -q '^osd.0 up'")
         self.rgw = self._daemon("radosgw", "-n", "client.rgw.a")
         self._client: Any = None
 
-    def _daemon(self, binary: str, *args: str) -> ManagedProcess:
+    def _daemon(self, binary: str, *args: str, health: str | None = None) -> ManagedProcess:
         argv = [binary, "-f", *args, "--conf", str(self.conf)]
         s = self.settings
-        return ManagedProcess(name=binary, argv=argv, run_dir=s.run_dir, log_dir=s.log_dir)
+        env = {"RGW_PORT": str(s.s3_port)}
+        return ManagedProcess(binary, argv, s.run_dir, s.log_dir, env, container=self.container, health=health)
 
     def processes(self) -> list[ManagedProcess]:
         """The monitor, the OSD and the gateway."""
@@ -185,7 +190,8 @@ class CephS3:
         self.conf.write_text(text)
 
     def _run(self, *argv: str) -> str:
-        return run([argv[0], "--conf", str(self.conf), *argv[1:]], timeout=CLI_TIMEOUT).stdout
+        argv = (argv[0], "--conf", str(self.conf), *argv[1:])
+        return run(argv, timeout=CLI_TIMEOUT, container=self.container).stdout
 
     def _admin(self, *args: str) -> str:
         return self._run("radosgw-admin", "--client-mount-timeout", "30", *args)

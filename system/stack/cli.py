@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,6 +17,23 @@ app = typer.Typer(
     help="The local stack: RabbitMQ cluster, HAProxy, PostgreSQL, S3 and the services.", no_args_is_help=True
 )
 console = Console()
+
+
+class Runtime(StrEnum):
+    processes = "processes"
+    containers = "containers"
+
+
+@app.callback()
+def main(
+    runtime: Annotated[
+        Runtime | None,
+        typer.Option(help="processes of this machine, or containers of `make images` [env: STACK_RUNTIME]"),
+    ] = None,
+) -> None:
+    """The local stack (the runtime is read by every StackSettings of this process)."""
+    if runtime is not None:
+        os.environ["STACK_RUNTIME"] = runtime.value
 
 
 def _parse_replicas(values: list[str] | None) -> dict[str, int]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import socket
 
 import httpx
 
+from system.stack.containers import container, program
 from system.stack.process import ManagedProcess, StackError, wait_until
 from system.stack.services import ServiceSpec
 from system.stack.settings import StackSettings
@@ -20,7 +20,7 @@ class HAProxy:
     name = "haproxy"
 
     def __init__(self, settings: StackSettings, services: list[ServiceSpec], replicas: dict[str, int]) -> None:
-        binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        binary = program(settings, "haproxy", "haproxy", "/usr/sbin/haproxy")
         self.settings = settings
         self.services = services
         self.replicas = replicas
@@ -31,6 +31,8 @@ class HAProxy:
             argv=[binary, "-db", "-f", str(self.config)],
             run_dir=settings.run_dir,
             log_dir=settings.log_dir,
+            env={"HEALTH_URL": f"{settings.url(settings.haproxy_stats_port)}/metrics"},  # the image's health check
+            container=container(settings, "haproxy"),
         )
 
     def render(self) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from system.stack.containers import container, program
 from system.stack.process import ManagedProcess, wait_until
 from system.stack.services import ServiceSpec
 from system.stack.settings import StackSettings
@@ -60,7 +60,8 @@ class _Daemon:
     def __init__(self, settings: StackSettings, port: int, argv: list[str]) -> None:
         self.settings = settings
         self.port = port
-        self.process = ManagedProcess(name=self.name, argv=argv, run_dir=settings.run_dir, log_dir=settings.log_dir)
+        s, health = settings, {"HEALTH_URL": f"{self.url}/-/healthy"}  # the image's health check
+        self.process = ManagedProcess(self.name, argv, s.run_dir, s.log_dir, health, container=container(s, self.name))
 
     @property
     def url(self) -> str:
@@ -97,7 +98,7 @@ class Prometheus(_Daemon):
         self.services = services
         self.replicas = replicas
         self.config = settings.state_dir / "prometheus.yml"
-        binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        binary = program(settings, "prometheus", "prometheus", "/usr/bin/prometheus")
         argv = [
             binary,
             f"--config.file={self.config}",
@@ -141,7 +142,7 @@ class Alertmanager(_Daemon):
     name = "alertmanager"
 
     def __init__(self, settings: StackSettings, config: Path = ALERTMANAGER_CONFIG) -> None:
-        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "alertmanager"
+        binary = program(settings, "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
         argv = [
             binary,
             f"--config.file={config}",

@@ -6,14 +6,17 @@ import os
 import shutil
 from pathlib import Path
 
+from system.stack.containers import container, owner
 from system.stack.process import ManagedProcess, StackError, chown_tree, gone, reap, run, wait_until
 from system.stack.settings import StackSettings
 
 PG_USER = "postgres"  # initdb refuses to run as root
 
 
-def pg_binary(name: str) -> str:
-    """Path of a PostgreSQL server binary (PATH first, then Debian's versioned directory)."""
+def pg_binary(name: str, in_image: bool = False) -> str:
+    """Path of a PostgreSQL server binary (PATH first, then Debian's versioned directory; the image's PATH)."""
+    if in_image:
+        return name
     found = shutil.which(name)
     if found:
         return found
@@ -32,10 +35,11 @@ class Postgres:
         self.databases = databases
         self.home = settings.state_dir / "postgres"
         self.data = self.home / "data"
+        self.container = container(settings, "postgres")
         self.process = ManagedProcess(
             name="postgres",
             argv=[
-                pg_binary("postgres"),
+                pg_binary("postgres", in_image=self.container is not None),
                 "-D",
                 str(self.data),
                 "-p",
@@ -52,6 +56,8 @@ class Postgres:
             run_dir=settings.run_dir,
             log_dir=settings.log_dir,
             user=PG_USER,
+            env={"PGPORT": str(settings.pg_port)},  # the image's health check probes it
+            container=self.container,
         )
 
     def _initdb(self) -> None:
@@ -60,10 +66,10 @@ class Postgres:
         self.home.mkdir(parents=True, exist_ok=True)
         pwfile = self.home / "pw"
         pwfile.write_text(self.settings.pg_password)
-        chown_tree(self.home, PG_USER)
+        chown_tree(self.home, owner(self.settings, PG_USER))
         run(
             [
-                pg_binary("initdb"),
+                pg_binary("initdb", in_image=self.container is not None),
                 "-D",
                 str(self.data),
                 "-U",
@@ -75,6 +81,7 @@ class Postgres:
             ],
             user=PG_USER,
             timeout=120,
+            container=self.container,
         )
         pwfile.unlink()
 
@@ -94,7 +101,7 @@ class Postgres:
             "-tAc",
             sql,
         ]
-        return run(argv, env=env, timeout=30).stdout.strip()
+        return run(argv, env=env, timeout=30, container=self.container).stdout.strip()
 
     def create_database(self, name: str) -> None:
         """Create `name` unless it exists."""

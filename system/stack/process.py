@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -12,6 +11,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from system.stack.containers import IMAGE_USERS, Container
 
 
 class StackError(RuntimeError):
@@ -46,12 +47,11 @@ def wait_until(
         time.sleep(interval)
 
 
-def chown_tree(path: Path, user: str) -> None:
-    """Give `path` and everything under it to `user` (the broker refuses to run as root)."""
-    entry = pwd.getpwnam(user)
+def chown_tree(path: Path, owner: tuple[int, int]) -> None:
+    """Give `path` and everything under it to `owner` (uid, gid): the broker refuses to run as root."""
     for root, dirs, files in os.walk(path):
         for name in [root, *(os.path.join(root, d) for d in dirs), *(os.path.join(root, f) for f in files)]:
-            os.chown(name, entry.pw_uid, entry.pw_gid)
+            os.chown(name, *owner)
 
 
 def pid_alive(pid: int) -> bool:
@@ -79,13 +79,17 @@ def run(
     timeout: float = 60,
     check: bool = True,
     user: str | None = None,
+    container: Container | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a short command, capturing output; raise StackError with its output on failure."""
-    full_env = {**os.environ, **(env or {})}
+    """Run a short command (here, or in a throwaway `container`), capturing output; raise StackError on failure."""
     try:
-        done = subprocess.run(
-            list(argv), env=full_env, capture_output=True, text=True, timeout=timeout, user=user, check=False
-        )
+        if container is not None:
+            done = container.run(argv, env or {}, timeout, user)
+        else:
+            full_env = {**os.environ, **(env or {})}
+            done = subprocess.run(
+                list(argv), env=full_env, capture_output=True, text=True, timeout=timeout, user=user, check=False
+            )
     except subprocess.TimeoutExpired as exc:
         raise StackError(f"{argv[0]} timed out after {timeout}s") from exc
     if check and done.returncode != 0:
@@ -104,6 +108,10 @@ class ManagedProcess:
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     user: str | None = None
+    # With the containers runtime: where the process runs, and the container's health check (a shell command;
+    # None keeps the image's own). The process stack leaves both None.
+    container: Container | None = None
+    health: str | None = None
 
     @property
     def pidfile(self) -> Path:
@@ -115,6 +123,8 @@ class ManagedProcess:
 
     @property
     def pid(self) -> int | None:
+        if self.container is not None:
+            return self.container.pid(self.name)
         return read_pid(self.pidfile)
 
     def running(self) -> bool:
@@ -133,6 +143,9 @@ class ManagedProcess:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.logfile.touch()
+        if self.container is not None:
+            self._start_container(self.container)
+            return
         if self.user:
             shutil.chown(self.logfile, self.user)
         # Started through a shell that backgrounds it and exits, so the process is not our child: whoever
@@ -153,8 +166,17 @@ class ManagedProcess:
         )
         self.pidfile.write_text(launcher.stdout.strip())
 
+    def _start_container(self, container: Container) -> None:
+        if user := self.user or container.user:  # the process appends to its log as the image's user
+            os.chown(self.logfile, *IMAGE_USERS[user])
+        container.start(self.name, self.argv, self.env, self.logfile, cwd=self.cwd, user=self.user, health=self.health)
+
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM the process group, SIGKILL it after `timeout`; remove the pid file."""
+        if self.container is not None:
+            self.container.signal(self.name, "stop", timeout)
+            self.container.remove(self.name)
+            return
         pid = self.pid
         if pid is not None:
             stop_group(pid, timeout)
@@ -164,17 +186,24 @@ class ManagedProcess:
         """SIGKILL the process group at once (fault injection); return once it is gone."""
         pid = self.pid
         if pid is not None:
-            _signal_group(pid, signal.SIGKILL)
+            if self.container is not None:
+                self.container.signal(self.name, "kill")
+            else:
+                _signal_group(pid, signal.SIGKILL)
             wait_until(lambda: not self.running(), timeout=10, what=f"{self.name} (pid {pid}) to die")
             reap(pid)
 
     def pause(self) -> None:
         """SIGSTOP the process group (a frozen process: a long GC pause, a stalled VM); `resume` undoes it."""
-        if (pid := self.pid) is not None:
+        if self.container is not None:
+            self.container.signal(self.name, "pause")
+        elif (pid := self.pid) is not None:
             _signal_group(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        if (pid := self.pid) is not None:
+        if self.container is not None:
+            self.container.signal(self.name, "resume")
+        elif (pid := self.pid) is not None:
             _signal_group(pid, signal.SIGCONT)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from system.stack.containers import container, owner
 from system.stack.process import ManagedProcess, StackError, chown_tree, read_pid, run, stop_group, wait_until
 from system.stack.settings import StackSettings
 
@@ -28,6 +29,7 @@ class RabbitNode:
         self.nodename = f"rabbit{index + 1}@localhost"
         self.home = settings.state_dir / f"rabbit{index + 1}"
         self.pidfile = self.home / "beam.pid"
+        self.container = container(settings, "rabbitmq")
         self.process = ManagedProcess(
             name=f"rabbit{index + 1}",
             argv=[str(RABBIT_BIN / "rabbitmq-server")],
@@ -36,6 +38,7 @@ class RabbitNode:
             env=self._env(),
             cwd=RABBIT_HOME,
             user="rabbitmq",
+            container=self.container,
         )
 
     def _env(self) -> dict[str, str]:
@@ -84,12 +87,13 @@ class RabbitNode:
             )
         )
         (self.home / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
-        chown_tree(self.home, "rabbitmq")
+        chown_tree(self.home, owner(self.settings, "rabbitmq"))
 
     def ctl(self, *args: str, timeout: float = 60, check: bool = True) -> str:
         """Run rabbitmqctl against this node (as the rabbitmq user, so it shares the cookie)."""
         argv = [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.nodename, *args]
-        return run(argv, env={"HOME": str(RABBIT_HOME)}, timeout=timeout, check=check, user="rabbitmq").stdout
+        env = {"HOME": str(RABBIT_HOME)}
+        return run(argv, env=env, timeout=timeout, check=check, user="rabbitmq", container=self.container).stdout
 
     @property
     def beam_pid(self) -> int | None:
@@ -180,14 +184,24 @@ class RabbitCluster:
     name = "rabbitmq"
 
     def __init__(self, settings: StackSettings) -> None:
-        if shutil.which("epmd") is None and not RABBIT_BIN.exists():
+        self.container = container(settings, "rabbitmq", user="rabbitmq")
+        if self.container is None and shutil.which("epmd") is None and not RABBIT_BIN.exists():
             raise StackError("rabbitmq-server is not installed: run `make setup`")
         self.settings = settings
         self.nodes = [RabbitNode(settings, i) for i in range(settings.rabbit_nodes)]
+        # The port mapper the nodes register with. In containers it has one of its own: started by a node, it
+        # would die with that node's container and the others would vanish from it.
+        s = settings
+        self.epmd = ManagedProcess(
+            "epmd", ["epmd"], s.run_dir, s.log_dir, container=self.container, health="epmd -names"
+        )
 
     def up(self) -> None:
         """Start every stopped node, wait for all, then join new nodes to the first."""
-        run(["epmd", "-daemon"], timeout=10)
+        if self.container is not None:
+            self.epmd.start()
+        else:
+            run(["epmd", "-daemon"], timeout=10)
         # Restarted nodes wait for their peers (mnesia sync), so all must boot concurrently.
         for node in self.nodes:
             node.start()
@@ -213,7 +227,10 @@ class RabbitCluster:
         """Stop all nodes (in parallel, so none waits on a peer that is already gone)."""
         with ThreadPoolExecutor(len(self.nodes)) as pool:
             list(pool.map(lambda n: n.stop(), self.nodes))
-        run(["epmd", "-kill"], timeout=10, check=False)
+        if self.container is not None:
+            self.epmd.stop()
+        else:
+            run(["epmd", "-kill"], timeout=10, check=False)
 
     def health(self) -> list[tuple[str, bool, str]]:
         """One status row per node."""

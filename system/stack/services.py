@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
+from system.stack.containers import IMAGE_USERS, SERVICE_USER, Container, container, program
 from system.stack.process import ManagedProcess, wait_until
 from system.stack.settings import StackSettings
 
@@ -113,10 +116,11 @@ class ServiceSpec:
 
     def argv(self, s: StackSettings, replica: int) -> list[str]:
         niced = ["nice", "-n", str(self.nice)] if self.nice else []
+        python = program(s, "python", sys.executable)  # the venv's here, the image's (/opt/venv) in a container
         if self.app is None:
-            return [*niced, sys.executable, *self.command]
+            return [*niced, python, *self.command]
         port = str(self.replica_port(s, replica))
-        return [*niced, sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
+        return [*niced, python, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1", "--port", port,
                 "--no-access-log", "--timeout-graceful-shutdown", "10"]  # fmt: skip
 
 
@@ -197,6 +201,7 @@ class ServiceReplicas:
         self.spec = spec
         self.name = spec.name
         env = spec.env(settings)
+        box = container(settings, "services", user=SERVICE_USER)
         self.replicas = [
             ManagedProcess(
                 name=f"{spec.name}-{r + 1}",
@@ -207,18 +212,25 @@ class ServiceReplicas:
                     **env,
                     "SERVICE_INSTANCE": f"{spec.name}-{r + 1}",
                     **({spec.port_env: str(spec.replica_port(settings, r))} if spec.port_env else {}),
+                    "HEALTH_URL": self._url(r),  # the image's health check
                 },
+                container=box,
             )
             for r in range(replicas)
         ]
 
+    def _url(self, replica: int, path: str = "/healthz") -> str:
+        """A replica's URL: `path` for an API, /metrics for a worker."""
+        path = path if self.spec.http else "/metrics"
+        return f"http://127.0.0.1:{self.spec.replica_port(self.settings, replica)}{path}"
+
     def _ready(self, replica: int) -> bool:
-        path = "/readyz" if self.spec.http else "/metrics"
-        url = f"http://127.0.0.1:{self.spec.replica_port(self.settings, replica)}{path}"
-        return httpx.get(url, timeout=2).status_code == 200
+        return httpx.get(self._url(replica, "/readyz"), timeout=2).status_code == 200
 
     def up(self) -> None:
         """Start missing replicas; wait until every replica is ready."""
+        if self.replicas and (box := self.replicas[0].container) is not None:
+            self._writable_dirs(box)
         for proc in self.replicas:
             proc.start()
         for r, proc in enumerate(self.replicas):
@@ -228,6 +240,14 @@ class ServiceReplicas:
                 timeout=60,
                 what=f"{proc.name} ready (see {proc.logfile})",
             )
+
+    def _writable_dirs(self, box: Container) -> None:
+        """In a container the service runs unprivileged: give it the directories it writes under the state dir."""
+        state = self.settings.state_dir.absolute()
+        for value in self.spec.env(self.settings).values():
+            if value.startswith(f"{state}/"):
+                Path(value).mkdir(parents=True, exist_ok=True)
+                os.chown(value, *IMAGE_USERS[SERVICE_USER])
 
     def wait_frontend(self) -> None:
         """Wait until HAProxy routes to a ready replica (it marks servers up only after a passing check)."""

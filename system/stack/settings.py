@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +18,19 @@ class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STACK_", frozen=True)
 
     state_dir: Path = REPO_ROOT / ".stack"
+    # processes: every component a process of this machine (its Debian packages, the venv); containers: each in
+    # a host-network container of its image (`make images`, system/stack/containers.py), same ports and files.
+    runtime: Literal["processes", "containers"] = "processes"
+    image_prefix: str = "layerworks/"
+    image_tag: str = "latest"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_state_for_containers(cls, values: Any) -> Any:
+        """Containers keep their state apart (.stack-containers): their data belong to the images' users."""
+        if isinstance(values, dict) and values.get("runtime") == "containers" and "state_dir" not in values:
+            return {**values, "state_dir": REPO_ROOT / ".stack-containers"}
+        return values
 
     rabbit_nodes: int = 3
     rabbit_amqp_base_port: int = 5681

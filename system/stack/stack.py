@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from system.stack.ceph import CephS3
+from system.stack.containers import remove_all
 from system.stack.haproxy import HAProxy
 from system.stack.migrate import migrate_service
 from system.stack.monitoring import Alertmanager, Prometheus
@@ -98,6 +99,7 @@ class Stack:
             if pid is not None:
                 stop_group(pid)
             pidfile.unlink(missing_ok=True)
+        remove_all(self.settings)  # whatever a containers stack left (a crashed container, a tool's)
         progress("stack down")
 
     def status(self) -> Status:

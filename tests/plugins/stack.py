@@ -1,7 +1,12 @@
-"""Pytest plugin: the real local stack, started by the same code as `make up` (session scope)."""
+"""Pytest plugin: the real local stack, started by the same code as `make up` (session scope).
+
+`--stack=containers` runs it in containers of `make images` (system/stack/containers.py) instead of processes of
+this machine: every StackSettings of the session reads the choice, so tests, fixtures and faults all follow it.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -12,6 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.kernel.db import make_engine
 from system.stack.stack import Stack, running_stack
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stack",
+        choices=("processes", "containers"),
+        default=None,
+        help="where the stack runs: processes of this machine (default) or containers (`make images`); "
+        "also STACK_RUNTIME",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if runtime := config.getoption("--stack"):
+        os.environ["STACK_RUNTIME"] = runtime
 
 
 @pytest.fixture(scope="session")

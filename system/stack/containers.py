@@ -1,0 +1,191 @@
+"""The stack's processes in containers (issue 12): same commands, ports, files and health checks, another runtime.
+
+With `STACK_RUNTIME=containers` every long-running process of the stack runs in a container of its image
+(`make images`), started through testcontainers, and every command-line tool (rabbitmqctl, psql, ceph...) in a
+throwaway container of the same image. Containers share the host's network and process namespaces, so ports,
+pid files and fault injection (kill -9 of a broker node, a frozen replica, an iptables partition) mean what they
+mean for the process stack; the state directory and the deploy configuration are bind-mounted at the same paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from system.stack.settings import REPO_ROOT, StackSettings
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container as DockerContainer
+
+LABEL = "org.layerworks.stack"  # the state directory a container belongs to: `down` removes exactly those
+# The users the images run their daemons as, with the fixed uids the images give them (system/deploy/images), so
+# the stack can hand them the bind-mounted directories whatever this host's own users are.
+IMAGE_USERS = {"rabbitmq": (900, 900), "postgres": (901, 901), "app": (10001, 10001)}
+SERVICE_USER = "app"  # the services' image runs as this unprivileged user
+
+
+@cache
+def client() -> docker.DockerClient:
+    """The Docker client testcontainers uses (DOCKER_HOST, or the local socket)."""
+    from testcontainers.core.docker_client import DockerClient
+
+    return DockerClient().client
+
+
+def docker_available() -> str | None:
+    """None if a Docker daemon answers, else why not (for a skip reason or an error message)."""
+    try:
+        client().ping()
+    except Exception as exc:  # no socket, no permission, no daemon: all mean "no Docker here"
+        return f"no Docker daemon answers ({type(exc).__name__}: {str(exc)[:120]})"
+    return None
+
+
+@dataclass(frozen=True)
+class Container:
+    """Where one stack process runs: its image, the stack it belongs to and what it mounts."""
+
+    image: str
+    stack: str  # a digest of the state directory: names and labels containers per stack
+    mounts: tuple[Path, ...]
+    user: str | None = None
+
+    def name(self, process: str) -> str:
+        return f"stack-{self.stack}-{process}"
+
+    def _find(self, process: str) -> DockerContainer | None:
+        import docker.errors
+
+        try:
+            return client().containers.get(self.name(process))
+        except docker.errors.NotFound:
+            return None
+
+    def pid(self, process: str) -> int | None:
+        """The host pid of the container's process while it runs (host pid namespace: pid files agree)."""
+        found = self._find(process)
+        if found is None:
+            return None
+        found.reload()
+        state = found.attrs["State"]
+        return int(state["Pid"]) if state.get("Running") and state.get("Pid") else None
+
+    def start(self, process: str, argv: Sequence[str], env: Mapping[str, str], log: Path, **options: Any) -> None:
+        """Run `argv` detached in a fresh container, its output appended to `log` as the process stack does.
+
+        `options`: `cwd`, `user` (else the image's), `health` (a shell command replacing the image's check).
+        """
+        from testcontainers.core.config import testcontainers_config
+        from testcontainers.core.container import DockerContainer as TestContainer
+
+        # No reaper: the stack outlives the process that started it (`make up`, then tests, then `make down`), and
+        # `down` removes its containers by label. Nor could the reaper's image be pulled here.
+        testcontainers_config.ryuk_disabled = True
+        self.remove(process)  # an exited container of the same name (killed, crashed) is replaced
+        test = TestContainer(self.image, name=self.name(process), env=dict(env))
+        test.with_command(["sh", "-c", 'exec "$@" >>"$0" 2>&1', str(log), *argv])
+        for mount in self.mounts:
+            test.with_volume_mapping(str(mount), str(mount), "rw" if mount == self.mounts[0] else "ro")
+        test.with_kwargs(**self._kwargs(**options))
+        test.start()
+
+    def _kwargs(self, cwd: Path | None = None, user: str | None = None, health: str | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"network_mode": "host", "pid_mode": "host", "labels": {LABEL: self.stack}}
+        if user or self.user:
+            kwargs["user"] = user or self.user
+        if cwd is not None:
+            kwargs["working_dir"] = str(cwd)
+        if health is not None:
+            seconds = 1_000_000_000
+            kwargs["healthcheck"] = {
+                "test": ["CMD-SHELL", health],
+                "interval": 5 * seconds,
+                "timeout": 5 * seconds,
+                "retries": 3,
+                "start_period": 60 * seconds,
+            }
+        return kwargs
+
+    def signal(self, process: str, action: str, timeout: float = 20) -> None:
+        """stop (SIGTERM, then SIGKILL after `timeout`), kill (SIGKILL), pause or resume the container."""
+        found = self._find(process)
+        if found is None:
+            return
+        if action == "stop":
+            found.stop(timeout=int(timeout))
+        elif action == "kill":
+            found.kill()
+        elif action == "pause":
+            found.pause()
+        elif action == "resume":
+            found.unpause()
+
+    def remove(self, process: str) -> None:
+        if (found := self._find(process)) is not None:
+            found.remove(force=True)
+
+    def run(
+        self, argv: Sequence[str], env: Mapping[str, str], timeout: float, user: str | None
+    ) -> subprocess.CompletedProcess[str]:
+        """A command-line tool in a throwaway container of the image (through the docker CLI: it bounds the wait)."""
+        flags = ["--rm", "--network", "host", "--pid", "host", "--label", f"{LABEL}={self.stack}"]
+        for mount in self.mounts:
+            flags += ["-v", f"{mount}:{mount}" + ("" if mount == self.mounts[0] else ":ro")]
+        for key, value in env.items():
+            flags += ["-e", f"{key}={value}"]
+        if user or self.user:
+            flags += ["--user", str(user or self.user)]
+        return subprocess.run(
+            ["docker", "run", *flags, self.image, *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def container(settings: StackSettings, image: str, user: str | None = None) -> Container | None:
+    """Where a component of the stack runs: in a container of `image` with the containers runtime, else None."""
+    if settings.runtime != "containers":
+        return None
+    state = settings.state_dir.absolute()
+    stack = hashlib.sha256(str(state).encode()).hexdigest()[:8]
+    # The state directory (written) and the deploy configuration (read: alert rules, Alertmanager routing).
+    mounts = (state, REPO_ROOT / "system" / "deploy")
+    return Container(f"{settings.image_prefix}{image}:{settings.image_tag}", stack, mounts, user)
+
+
+def program(settings: StackSettings, name: str, *here: str) -> str:
+    """The program `name` where it runs: on its image's PATH, else the first of `here` found on this machine."""
+    if settings.runtime == "containers":
+        return name
+    import shutil
+
+    return next((found for candidate in here if (found := shutil.which(candidate))), here[-1])
+
+
+def owner(settings: StackSettings, user: str) -> tuple[int, int]:
+    """The uid and gid that `user` has where the process runs: in its image, or on this host."""
+    if settings.runtime == "containers":
+        return IMAGE_USERS[user]
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
+
+
+def remove_all(settings: StackSettings) -> int:
+    """Remove every container of this stack (whatever `up` left behind); return how many there were."""
+    probe = container(settings, "any")
+    if probe is None or docker_available() is not None:
+        return 0
+    found = client().containers.list(all=True, filters={"label": f"{LABEL}={probe.stack}"})
+    for each in found:
+        each.remove(force=True)
+    return len(found)
