@@ -46,7 +46,7 @@ TABLE: tuple[Row, ...] = (
     # The release gate, its suites and the local stack first, so no word in a test's name sends them elsewhere.
     Row("tests/*/pipelines/test_policy.py", "release gate", "policy"),
     Row("tests/*/pipelines/test_suites.py", "release gate", "policy"),
-    Row("tests/*/pipelines/test_workflows.py", "release gate", "CI workflows"),
+    Row("tests/*/pipelines/test_workflows*.py", "release gate", "CI workflows"),
     Row("tests/*/pipelines/test_*report*.py", "release gate", "report"),
     Row("tests/*/pipelines/test_*allure*.py", "release gate", "report"),
     Row("tests/*/pipelines/test_gate_*.py", "release gate", "report"),
@@ -58,6 +58,7 @@ TABLE: tuple[Row, ...] = (
     Row("tests/*/stack/*", "platform", "local stack"),
     Row("tests/*/tracesink/*", "platform", "tracing", "trace sink {module}"),
     Row("tests/*/deploy/test_kubernetes.py", "platform", "deployment", "kubernetes"),
+    Row("tests/containers/*", "platform", "deployment", "containers"),
     Row("tests/*/deploy/*", "platform", "observability", "{area} {module}"),
     Row("tests/integration/flow/test_traces.py", "platform", "tracing", "one order, one trace"),
     Row("tests/*/kernel/test_telemetry.py", "platform", "tracing", "{module}"),
