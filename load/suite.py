@@ -4,6 +4,10 @@ Allure results and figures for the gate.
 The profile follows the gate's (QA_PROFILE: pr -> smoke, release -> release, nightly -> soak; anything else
 smoke); LOAD_PROFILE or --profile overrides it. Exit code: Locust's, set by the thresholds (0 all held, 1 one
 failed); 2 when the run could not happen.
+
+Beyond one machine (--workers, LOAD_WORKERS) the suite runs Locust as a master that waits for that many
+workers started elsewhere with `worker_command` (the compose file's and Kubernetes' load generator, README
+"Load beyond one machine"): the workers take the users, the options and the seed from the master.
 """
 
 from __future__ import annotations
@@ -21,11 +25,16 @@ import typer
 from load import report, thresholds
 from load.profiles import QUOTE_WITHIN_S, LoadProfile, ProfileError, select
 from pipelines.allure import AllureWriter
-from pipelines.paths import DEFAULT_POLICY, REPO_ROOT
+from pipelines.paths import DEFAULT_POLICY, default_runs_dir
 from system.stack.settings import StackSettings
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STEP_SHAPE = Path(__file__).with_name("step_shape.py")
+# Where `load` imports from: Locust runs from here (the repository, or /app in the load image).
+LOAD_ROOT = Path(__file__).resolve().parents[1]
+MASTER_PORT = 5557  # Locust's default; a deployment's Service for the master names it too
+# A master gives up (and the run is broken, exit 2) when its workers have not all connected by then.
+WORKERS_WAIT_S = 300
 # Beyond following its last order to the quote, a stopping user may still confirm or cancel it.
 STOP_MARGIN_S = 15.0
 
@@ -39,12 +48,13 @@ def locust_command(
     users: int | None = None,
     run_time: int | None = None,
     processes: int | None = None,
+    workers: int | None = None,
     trace_ratio: float | None = None,
     seed: int | None = None,
 ) -> list[str]:
     """The Locust command line for a profile (a stepped one leaves users and time to its shape)."""
     locustfiles = f"{LOCUSTFILE},{STEP_SHAPE}" if profile.stepped else str(LOCUSTFILE)
-    cmd = [sys.executable, "-m", "locust", "-f", locustfiles, "--headless", "--only-summary"]
+    cmd = [*_locust(locustfiles, sys.executable), "--headless", "--only-summary"]
     if not profile.stepped:
         users = users or profile.users
         cmd += [
@@ -64,7 +74,27 @@ def locust_command(
     cmd += ["--seed", str(profile.seed if seed is None else seed)]
     if processes:
         cmd += ["--processes", str(processes)]
+    if workers:
+        cmd += master_options(workers)
     return cmd
+
+
+def _locust(locustfiles: str, python: str) -> list[str]:
+    return [python, "-m", "locust", "-f", locustfiles]
+
+
+def master_options(workers: int, port: int = MASTER_PORT) -> list[str]:
+    """Locust's options for a master that runs the profile once `workers` workers elsewhere have connected."""
+    return ["--master", "--master-bind-port", str(port), "--expect-workers", str(workers),
+            "--expect-workers-max-wait", str(WORKERS_WAIT_S)]  # fmt: skip
+
+
+def worker_command(
+    master_host: str, *, port: int = MASTER_PORT, python: str = sys.executable, locustfile: Path = LOCUSTFILE
+) -> list[str]:
+    """A Locust worker of the mix: the master sends it users, the suite's options and the seed (a stepped
+    profile's shape runs in the master alone)."""
+    return [*_locust(str(locustfile), python), "--worker", "--master-host", master_host, "--master-port", str(port)]
 
 
 def _urls(crm: str | None, files: str | None, mes: str | None) -> tuple[str, str, str]:
@@ -79,9 +109,7 @@ def _urls(crm: str | None, files: str | None, mes: str | None) -> tuple[str, str
 
 def _paths(out: Path | None) -> tuple[Path, Path, Path]:
     """The run folder, Allure results folder and metrics file (the gate's, or under `out` when run by hand)."""
-    run_dir = Path(
-        os.environ.get("QA_RUN_DIR") or out or REPO_ROOT / "reports" / "runs" / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
+    run_dir = Path(os.environ.get("QA_RUN_DIR") or out or default_runs_dir() / f"load-{time.strftime('%Y%m%d-%H%M%S')}")
     results = Path(os.environ.get("QA_ALLURE_RESULTS") or run_dir / "allure-results")
     metrics_file = Path(os.environ.get("QA_METRICS") or run_dir / "metrics.json")
     return run_dir, results, metrics_file
@@ -94,7 +122,11 @@ def main(
     users: Annotated[int | None, typer.Option(envvar="LOAD_USERS", help="override the profile's users")] = None,
     run_time: Annotated[int | None, typer.Option(envvar="LOAD_RUN_TIME", help="override the run time (s)")] = None,
     processes: Annotated[
-        int | None, typer.Option(envvar="LOAD_PROCESSES", help="Locust worker processes (distributed)")
+        int | None, typer.Option(envvar="LOAD_PROCESSES", help="Locust worker processes on this machine")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(envvar="LOAD_WORKERS", min=1, help="run as the master of this many workers on other machines"),
     ] = None,
     trace_ratio: Annotated[
         float | None,
@@ -123,6 +155,8 @@ def main(
         extra = [thresholds.parse(t) for t in threshold or []]
     except (ProfileError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
+    if processes and workers:
+        raise typer.BadParameter("--processes and --workers exclude each other: a Locust master forks no workers")
     limits = thresholds.for_profile(profile, policy, extra)
     run_dir, results, metrics_file = _paths(out)
     files = report.Artifacts(run_dir / "load")
@@ -130,15 +164,17 @@ def main(
     files.summary.unlink(missing_ok=True)
     cmd = locust_command(
         profile, files, _urls(crm_url, files_url, mes_url), thresholds.dumps(limits),
-        users=users, run_time=run_time, processes=processes, trace_ratio=trace_ratio, seed=seed,
+        users=users, run_time=run_time, processes=processes, workers=workers, trace_ratio=trace_ratio, seed=seed,
     )  # fmt: skip
     print(f"load profile {profile.name}: {profile.description}", flush=True)
     print(f"  traced: {profile.trace_ratio if trace_ratio is None else trace_ratio:.0%} of requests", flush=True)
     print(f"  seed: {profile.seed if seed is None else seed}", flush=True)
+    if workers:
+        print(f"  master of {workers} workers on port {MASTER_PORT}", flush=True)
     for limit in limits:
         print(f"  threshold {limit.metric} {limit.text}", flush=True)
     started = time.time()
-    code = subprocess.run(cmd, cwd=REPO_ROOT, check=False).returncode
+    code = subprocess.run(cmd, cwd=LOAD_ROOT, check=False).returncode
     writer = AllureWriter(results, os.environ.get("QA_SUITE", "load"))
     if not files.summary.is_file():  # Locust never reached its quitting hook: nothing was measured
         tail = files.log.read_text()[-4000:] if files.log.is_file() else ""

@@ -2,11 +2,13 @@
 
 A default deny covers the namespace; each workload then admits its callers (the Shop: anyone) and Prometheus,
 and reaches only its callees, the broker, its database, S3 and the trace collector. PostgreSQL and S3 live
-outside the namespace (a managed service or an operator's cluster), so they are allowed by port.
+outside the namespace (a managed service or an operator's cluster), so they are allowed by port. The load
+generator's policies (`load_policies`) ship with it in `load/`, not in the base.
 """
 
 from __future__ import annotations
 
+from system.deploy import loadgen
 from system.deploy.kubernetes.objects import Obj, selector
 from system.deploy.topology import (
     AMQP_PORT,
@@ -36,13 +38,12 @@ def _ports(*ports: int) -> list[Obj]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
-def _policy(name: str, pods: Obj, ingress: list[Obj], egress: list[Obj]) -> Obj:
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": name},
-        "spec": {"podSelector": pods, "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress},
-    }
+def _policy(name: str, pods: Obj, ingress: list[Obj], egress: list[Obj] | None) -> Obj:
+    """A policy on `pods`; without `egress` it only admits more sources (their egress stays as it was)."""
+    spec = {"podSelector": pods, "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress}
+    if egress is None:
+        spec = {"podSelector": pods, "policyTypes": ["Ingress"], "ingress": ingress}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name}, "spec": spec}
 
 
 def default_deny() -> list[Obj]:
@@ -87,6 +88,23 @@ def broker_policy() -> Obj:
 
 def selector_of(name: str) -> Obj:
     return {"matchLabels": selector(name)}
+
+
+def load_policies() -> list[Obj]:
+    """The load generator through the default deny: workers reach the master and the APIs (and S3, where the
+    File Service's presigned URLs send the uploads); each API admits the workers beside its callers."""
+    workers = [_pods(loadgen.WORKER)]
+    master = _policy(
+        loadgen.MASTER, selector_of(loadgen.MASTER), [{"from": workers, "ports": _ports(loadgen.PORT)}], []
+    )
+    egress = [{"to": [_pods(loadgen.MASTER)], "ports": _ports(loadgen.PORT)}]
+    egress += [{"to": [_pods(target)], "ports": _ports(HTTP_PORT)} for target in loadgen.TARGETS]
+    egress.append({"ports": _ports(*S3_PORTS)})
+    admitted = [
+        _policy(f"{target}-from-load", selector_of(target), [{"from": workers, "ports": _ports(HTTP_PORT)}], None)
+        for target in loadgen.TARGETS
+    ]
+    return [master, _policy(loadgen.WORKER, selector_of(loadgen.WORKER), [], egress), *admitted]
 
 
 def policies() -> list[Obj]:

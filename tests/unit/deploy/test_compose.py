@@ -1,9 +1,10 @@
 """The compose deployment: the committed file is what the code generates, it meets the compose specification
 and docker-compose's own checks, refuses to start without its secrets, gives each service the settings it
-reads, and lets pricing workers scale."""
+reads, lets pricing workers scale, and keeps a distributed load generator that starts only when asked for."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -15,8 +16,10 @@ import jsonschema
 import pytest
 import yaml
 
-from system.deploy.compose import DEPLOY_DIR, GENERATED
-from system.deploy.topology import WORKLOADS
+from system.deploy import loadgen
+from system.deploy.compose import DEPLOY_DIR, GENERATED, LOAD_PROFILE
+from system.deploy.topology import HTTP_PORT, WORKLOADS
+from tests.fixtures import load_generator
 from tests.fixtures.service_settings import unread_and_missing
 
 COMPOSE = DEPLOY_DIR / "compose.yaml"
@@ -109,3 +112,52 @@ def test_prometheus_scrapes_every_service_under_the_job_names_the_alert_rules_us
         [promtool, "check", "config", "--syntax-only", config_file], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def distributed(services: dict[str, Any]) -> load_generator.Distributed:
+    """The load generator of a compose file: the service running the load suite, and the one of Locust workers."""
+    [master] = [name for name, s in services.items() if s.get("command", [])[:3] == ["python", "-m", "load.suite"]]
+    [worker] = [name for name, s in services.items() if "locust" in s.get("command", []) and name != master]
+    return load_generator.Distributed(
+        master=services[master]["command"],
+        worker=services[worker]["command"],
+        started=services[worker].get("deploy", {}).get("replicas", 1),
+        master_ports={master: loadgen.PORT},  # Docker's DNS: every port of the service, by its name
+        env=services[master].get("environment", {}),
+        apis={w.name: HTTP_PORT for w in WORKLOADS if w.http and w.name in services},
+    )
+
+
+def test_the_load_generator_starts_only_with_its_profile(services: dict[str, Any]) -> None:
+    load = {name for name, s in services.items() if "profiles" in s}
+    assert load == {loadgen.MASTER, loadgen.WORKER}
+    assert all(services[name]["profiles"] == [LOAD_PROFILE] for name in load), "`docker compose up` leaves it out"
+    for name in load:
+        ours = services[name]
+        assert ours["user"] != "0" and ours["read_only"] is True and ours["restart"] == "no", name
+        assert "ports" not in ours and "container_name" not in ours, f"{name} could not be scaled"
+
+
+def test_the_master_waits_for_the_workers_started_and_loads_this_deployment_s_apis(services: dict[str, Any]) -> None:
+    assert load_generator.problems(distributed(services)) == []
+    master = services[loadgen.MASTER]
+    results = master["environment"]["QA_RUNS_DIR"]
+    assert any(v.endswith(f":{results}") and v.split(":")[0] in yaml.safe_load(COMPOSE.read_text())["volumes"]
+               for v in master["volumes"]), "the runs outlive the container"  # fmt: skip
+
+
+def test_the_checker_names_what_a_broken_load_generator_lacks(services: dict[str, Any]) -> None:
+    broken = copy.deepcopy(services)
+    worker = broken[loadgen.WORKER]["command"]
+    del worker[worker.index("--master-host") : worker.index("--master-host") + 2]
+    broken[loadgen.WORKER]["deploy"]["replicas"] = 3
+    broken[loadgen.MASTER]["environment"]["LOAD_MES_URL"] = "http://mes:8030"  # the local stack's port
+    broken[loadgen.MASTER]["environment"]["LOAD_WORKER"] = "4"
+    assert load_generator.problems(distributed(broken)) == [
+        "master: waits for 4 workers, 3 started",
+        "worker: no --master-host (it would look for its master on itself)",
+        "master: LOAD_WORKER is read by nothing",
+        "master: LOAD_MES_URL names no API of the deployment",
+    ]
+    broken[loadgen.MASTER]["command"] = ["python", "-m", "load.suite"]
+    assert "master: no --workers (it would run the whole load alone)" in load_generator.problems(distributed(broken))

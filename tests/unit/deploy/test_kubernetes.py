@@ -1,7 +1,9 @@
 """The Kubernetes deployment: the committed base is what the code generates, Kustomize renders the overlay, every
 object is valid for the API versions we support (offline), and the rendered whole keeps the rules issue 12 sets:
 probes, limits, disruption budgets, autoscalers, a broker cluster, and network policies that let each service
-reach only what DESIGN.md says it talks to."""
+reach only what DESIGN.md says it talks to. The load generator (`load/`, rendered by `overlays/example-load`)
+is held to the same schemas and security context, its master waits for the workers started, and its policies
+let the workers through the default deny to the master and the APIs only."""
 
 from __future__ import annotations
 
@@ -16,14 +18,17 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from system.deploy.kubernetes.manifests import BASE_DIR, GENERATED
+from system.deploy import loadgen
+from system.deploy.kubernetes.manifests import BASE_DIR, GENERATED, KUBERNETES_DIR
 from system.kernel.messaging.queues import PRICING_REQUESTS
 from system.pricing.settings import PricingSettings
+from tests.fixtures import load_generator
 from tests.fixtures.kubernetes_crds import SCHEMAS
 from tests.fixtures.service_settings import SETTINGS, unread_and_missing
 
 Obj = dict[str, Any]
 OVERLAY = BASE_DIR.parent / "overlays" / "example"
+LOAD_OVERLAY = OVERLAY.with_name("example-load")
 # The oldest Kubernetes release still supported upstream when this was written, and the newest the validator knows.
 VERSIONS = ("1.32.0", "1.37.0")
 # DESIGN.md "Services and data ownership", talks-to column, as pod-to-pod traffic (the Shop's operator console
@@ -48,6 +53,11 @@ def render(overlay: Path = OVERLAY) -> list[Obj]:
 @pytest.fixture(scope="module")
 def rendered() -> list[Obj]:
     return render()
+
+
+@pytest.fixture(scope="module")
+def load_rendered() -> list[Obj]:
+    return render(LOAD_OVERLAY)
 
 
 def of_kind(objects: list[Obj], kind: str) -> dict[str, Obj]:
@@ -112,14 +122,64 @@ def reach(objects: list[Obj]) -> tuple[dict[str, set[str]], dict[str, set[str] |
     return egress, ingress
 
 
-def test_the_committed_base_is_what_the_code_generates() -> None:
-    assert GENERATED.stale(BASE_DIR) == [], "run `python -m system.deploy.kubernetes` and commit the base"
+def pods(objects: list[Obj]) -> dict[str, Obj]:
+    """The pod template of every Deployment and Job, by its owner's name."""
+    return {o["metadata"]["name"]: o["spec"]["template"]["spec"] for o in objects if o["kind"] in {"Deployment", "Job"}}
+
+
+def unrestricted(objects: list[Obj]) -> list[str]:
+    """What a pod lacks of the restricted Pod Security Standard as every pod here meets it: non-root, the
+    runtime's seccomp profile, no privilege escalation, no capabilities, a read-only root filesystem."""
+    found = []
+    for name, pod in pods(objects).items():
+        context = pod.get("securityContext", {})
+        if context.get("runAsNonRoot") is not True or context.get("seccompProfile") != {"type": "RuntimeDefault"}:
+            found.append(f"{name}: may run as root or unconfined")
+        for container in pod["containers"] + pod.get("initContainers", []):
+            c = container.get("securityContext", {})
+            if c.get("allowPrivilegeEscalation") is not False or c.get("capabilities") != {"drop": ["ALL"]}:
+                found.append(f"{name}/{container['name']}: may escalate or keeps capabilities")
+            if c.get("readOnlyRootFilesystem") is not True:
+                found.append(f"{name}/{container['name']}: a writable root filesystem")
+    return found
+
+
+def distributed(load: list[Obj], system: list[Obj]) -> load_generator.Distributed:
+    """The load generator of a rendering: the Job running the load suite, the Job of Locust workers, the
+    Services selecting the master's pods, and the APIs' Services of the system beside it."""
+    jobs = {name: pod["containers"][0] for name, pod in pods(load).items()}
+    [master] = [name for name, c in jobs.items() if c["command"][:3] == ["python", "-m", "load.suite"]]
+    [worker] = [name for name in jobs if name != master]
+    master_labels = of_kind(load, "Job")[master]["spec"]["template"]["metadata"]["labels"]
+    named = {p["name"]: p["containerPort"] for p in jobs[master].get("ports", [])}
+    master_ports = {
+        name: port["port"]
+        for name, service in of_kind(load, "Service").items()
+        if service["spec"]["selector"].items() <= master_labels.items()
+        for port in service["spec"]["ports"]
+        if named.get(port["targetPort"], port["targetPort"]) in named.values()
+    }
+    worker_job = of_kind(load, "Job")[worker]["spec"]
+    return load_generator.Distributed(
+        master=jobs[master]["command"],
+        worker=jobs[worker]["command"],
+        started=min(worker_job.get("parallelism", 1), worker_job.get("completions", 1)),
+        master_ports=master_ports,
+        env={e["name"]: e.get("value") for e in jobs[master].get("env", [])},
+        apis={name: s["spec"]["ports"][0]["port"] for name, s in of_kind(system, "Service").items()},
+    )
+
+
+def test_the_committed_manifests_are_what_the_code_generates() -> None:
+    assert GENERATED.stale(KUBERNETES_DIR) == [], "run `python -m system.deploy.kubernetes` and commit the result"
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_every_built_in_object_is_valid_for_the_kubernetes_api(rendered: list[Obj], version: str) -> None:
-    built_in = [o for o in rendered if (o["apiVersion"], o["kind"]) not in SCHEMAS]
-    assert {o["kind"] for o in built_in} >= {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"}
+def test_every_built_in_object_is_valid_for_the_kubernetes_api(
+    rendered: list[Obj], load_rendered: list[Obj], version: str
+) -> None:
+    built_in = [o for o in rendered + load_rendered if (o["apiVersion"], o["kind"]) not in SCHEMAS]
+    assert {o["kind"] for o in built_in} >= {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "Job"}
     for obj in built_in:
         kubernetes_validate.validate(obj, version, strict=True)  # raises, naming the field
 
@@ -216,3 +276,56 @@ def test_a_drain_keeps_one_pod_of_each_api_and_may_move_a_pricing_worker(rendere
     budgets = {name: b["spec"] for name, b in of_kind(rendered, "PodDisruptionBudget").items()}
     assert budgets.pop("pricing")["maxUnavailable"] == 1, "a lone worker must not block a node drain"
     assert {name: spec.get("minAvailable") for name, spec in budgets.items()} == dict.fromkeys(budgets, 1)
+
+
+def test_every_pod_meets_the_restricted_pod_security_standard(rendered: list[Obj], load_rendered: list[Obj]) -> None:
+    assert len(pods(rendered + load_rendered)) == len(SETTINGS) + 2
+    assert unrestricted(rendered + load_rendered) == []
+
+
+def test_the_load_generator_is_beside_the_system_not_in_it(rendered: list[Obj], load_rendered: list[Obj]) -> None:
+    assert not {o["metadata"]["name"] for o in rendered} & {loadgen.MASTER, loadgen.WORKER}
+    assert {o["metadata"].get("namespace") for o in load_rendered} == {"layerworks"}, "the example's namespace"
+    assert {
+        o["metadata"]["labels"]["app.kubernetes.io/component"] for o in load_rendered if "labels" in o["metadata"]
+    } == {"load"}
+
+
+def test_the_load_master_waits_for_the_workers_started_and_loads_the_system_s_apis(
+    rendered: list[Obj], load_rendered: list[Obj]
+) -> None:
+    assert load_generator.problems(distributed(load_rendered, rendered)) == []
+    master = pods(load_rendered)[loadgen.MASTER]
+    assert (
+        master["restartPolicy"] == "Never"
+        and of_kind(load_rendered, "Job")[loadgen.MASTER]["spec"]["backoffLimit"] == 0
+    )
+    [results] = [v for v in master["volumes"] if "persistentVolumeClaim" in v]
+    assert results["persistentVolumeClaim"]["claimName"] in of_kind(load_rendered, "PersistentVolumeClaim")
+
+
+def test_the_load_generator_reaches_its_master_and_the_apis_only(rendered: list[Obj], load_rendered: list[Obj]) -> None:
+    egress, ingress = reach(rendered + load_rendered)
+    assert egress[loadgen.WORKER] == {loadgen.MASTER, *loadgen.TARGETS} and not egress.get(loadgen.MASTER)
+    assert ingress[loadgen.MASTER] == {loadgen.WORKER} and loadgen.WORKER not in ingress
+    assert all(loadgen.WORKER in (ingress[api] or set()) for api in loadgen.TARGETS)
+    assert {name: egress.get(name, set()) for name in TALKS_TO} == TALKS_TO, "the system's own paths are unchanged"
+
+
+def test_the_checkers_name_what_a_broken_load_generator_lacks(rendered: list[Obj], load_rendered: list[Obj]) -> None:
+    broken = copy.deepcopy(load_rendered)
+    jobs = pods(broken)
+    worker = jobs[loadgen.WORKER]["containers"][0]["command"]
+    del worker[worker.index("--master-host") : worker.index("--master-host") + 2]
+    of_kind(broken, "Job")[loadgen.WORKER]["spec"]["parallelism"] = 8
+    of_kind(broken, "Job")[loadgen.WORKER]["spec"]["completions"] = 8
+    del jobs[loadgen.MASTER]["containers"][0]["securityContext"]["readOnlyRootFilesystem"]
+    assert load_generator.problems(distributed(broken, rendered)) == [
+        "master: waits for 4 workers, 8 started",
+        "worker: no --master-host (it would look for its master on itself)",
+    ]
+    assert unrestricted(broken) == [f"{loadgen.MASTER}/{loadgen.MASTER}: a writable root filesystem"]
+    worker[worker.index("--worker") + 1 :] = ["--master-host", "locust"]  # no Service is called that
+    assert "worker: nothing answers as the master at locust:5557" in load_generator.problems(
+        distributed(broken, rendered)
+    )
