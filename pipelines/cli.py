@@ -29,7 +29,9 @@ app = typer.Typer(
 )
 console = Console()
 
-# The stack commands are the stack's own (`python -m system.stack`), so both spellings behave the same.
+# The stack commands are the stack's own (`python -m system.stack`), so both spellings behave the same; so is
+# `--runtime containers` (before the command), which every stack of the run and of its suites then uses.
+app.callback()(stack_cli.main)
 app.command("up")(stack_cli.up)
 app.command("down")(stack_cli.down)
 app.command("status")(stack_cli.status)

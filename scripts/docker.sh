@@ -24,8 +24,9 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { echo "docker: dockerd did not answer in 60 s, see /var/log/dockerd.log" >&2; exit 1; }
 fi
 
-# No registry can be pulled from here: the base is a minimal Debian 12 from the configured apt mirror.
-if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+# No registry can be pulled from here: the base is a minimal Debian 12 from the configured apt mirror. (Another
+# BASE_IMAGE, e.g. python:3.11-slim where a registry answers, is pulled by the build itself.)
+if [ "$BASE_IMAGE" = local/debian:bookworm ] && ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -E '^(URIs:|deb )' \
     | grep -oE 'https?://[^ ]+' | grep -v security | head -1 || true)
   mirror="${mirror:-http://deb.debian.org/debian}"

@@ -2,7 +2,7 @@
 # `make images`: the services' image and the infrastructure images (issue 12), built from the offline Debian base
 # (scripts/docker.sh) or from BASE=... where a registry answers. Python packages are fetched by the host's pip
 # (its index and certificates) into .tools/wheels, so the image build itself needs only the Debian mirror.
-# Usage: scripts/images.sh [IMAGE...]   (services rabbitmq postgres ceph haproxy prometheus alertmanager; default all)
+# Usage: scripts/images.sh [IMAGE...]   (services load rabbitmq postgres ceph haproxy prometheus alertmanager; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,29 +13,54 @@ VERSION=$(.venv/bin/python -c "import tomllib; print(tomllib.load(open('pyprojec
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 INFRA=(rabbitmq postgres ceph haproxy prometheus alertmanager)
 wanted=("$@")
-[ "${#wanted[@]}" -gt 0 ] || wanted=(services "${INFRA[@]}")
+[ "${#wanted[@]}" -gt 0 ] || wanted=(services load "${INFRA[@]}")
 
-[ "$BASE" != "local/debian:bookworm" ] || scripts/docker.sh
-build() {  # build TARGET DOCKERFILE CONTEXT
-  local started=$SECONDS
-  DOCKER_BUILDKIT=0 docker build --network host -q --build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
-    --build-arg "COMMIT=$COMMIT" --target "$1" -t "$PREFIX$1:$TAG" -f "$2" "$3" >/dev/null
+BASE_IMAGE="$BASE" scripts/docker.sh  # Docker answers; the offline base is built if it is the one asked for
+mkdir -p .tools
+build() {  # build TARGET DOCKERFILE CONTEXT; its output in .tools/images-TARGET.log
+  local started=$SECONDS log=.tools/images-$1.log
+  if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
+    --build-arg "COMMIT=$COMMIT" --target "$1" -t "$PREFIX$1:$TAG" -t "$PREFIX$1:$VERSION" -f "$2" "$3" >"$log" 2>&1; then
+    echo "images: $PREFIX$1 failed; end of $log:" >&2
+    tail -20 "$log" >&2
+    return 1
+  fi
   echo "images: $PREFIX$1:$TAG built in $((SECONDS - started)) s, $(docker image inspect -f '{{.Size}}' "$PREFIX$1:$TAG" \
     | awk '{printf "%.0f MB", $1 / 1e6}')"
 }
+requirements() {  # requirements EXPRESSION: the pinned packages the expression picks from pyproject.toml
+  .venv/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join($1))"
+}
+wheels() {
+  # Our wheel apart from the pinned dependencies: a code change rebuilds one small layer, not the venv.
+  rm -rf .tools/wheels/app && mkdir -p .tools/wheels/deps .tools/wheels/app .tools/wheels/load
+  requirements "p['dependencies']" > .tools/wheels/requirements.txt
+  .venv/bin/pip wheel -q -w .tools/wheels/deps -r .tools/wheels/requirements.txt
+  .venv/bin/pip wheel -q --no-deps -w .tools/wheels/app .
+  requirements "r for r in p['optional-dependencies']['test'] if r.startswith('locust')" > .tools/wheels/load/requirements.txt
+  .venv/bin/pip wheel -q -w .tools/wheels/load -r .tools/wheels/load/requirements.txt
+}
 
+# In parallel: the builds mostly wait on the mirror. The services' wheels first (the load image shares them).
+pids=()
 for image in "${wanted[@]}"; do
-  if [ "$image" = services ]; then
-    # Our wheel apart from the pinned dependencies: a code change rebuilds one small layer, not the venv.
-    rm -rf .tools/wheels/app && mkdir -p .tools/wheels/deps .tools/wheels/app
-    .venv/bin/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > .tools/wheels/requirements.txt
-    .venv/bin/pip wheel -q -w .tools/wheels/deps -r .tools/wheels/requirements.txt
-    .venv/bin/pip wheel -q --no-deps -w .tools/wheels/app .
-    build services Dockerfile .
-  else
-    context=$(mktemp -d)
-    build "$image" system/deploy/images/infra.Dockerfile "$context"
-    rmdir "$context"
+  if [ "$image" = services ] || [ "$image" = load ]; then
+    [ -n "${wheels_done:-}" ] || { wheels; wheels_done=1; }
   fi
 done
+if [[ " ${wanted[*]} " == *" services "* ]]; then
+  # load builds FROM the services stage: after it, in the same job, so the layers are shared, not built twice.
+  ( build services Dockerfile . && if [[ " ${wanted[*]} " == *" load "* ]]; then build load Dockerfile .; fi ) &
+  pids+=($!)
+elif [[ " ${wanted[*]} " == *" load "* ]]; then
+  build load Dockerfile . & pids+=($!)
+fi
+for image in "${wanted[@]}"; do
+  if [[ " ${INFRA[*]} " == *" $image "* ]]; then
+    ( context=$(mktemp -d) && build "$image" system/deploy/images/infra.Dockerfile "$context"; rc=$?; rmdir "$context"; exit $rc ) &
+    pids+=($!)
+  fi
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || { echo "images: a build failed (rerun one: scripts/images.sh NAME)" >&2; exit 1; }

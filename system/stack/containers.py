@@ -134,7 +134,7 @@ class Container:
         self, argv: Sequence[str], env: Mapping[str, str], timeout: float, user: str | None
     ) -> subprocess.CompletedProcess[str]:
         """A command-line tool in a throwaway container of the image (through the docker CLI: it bounds the wait)."""
-        flags = ["--rm", "--network", "host", "--pid", "host", "--label", f"{LABEL}={self.stack}"]
+        flags = ["--rm", "--no-healthcheck", "--network", "host", "--pid", "host", "--label", f"{LABEL}={self.stack}"]
         for mount in self.mounts:
             flags += ["-v", f"{mount}:{mount}" + ("" if mount == self.mounts[0] else ":ro")]
         for key, value in env.items():
@@ -178,6 +178,20 @@ def owner(settings: StackSettings, user: str) -> tuple[int, int]:
 
     entry = pwd.getpwnam(user)
     return entry.pw_uid, entry.pw_gid
+
+
+def health_states(settings: StackSettings) -> dict[str, tuple[str, str]]:
+    """Every long-running container of this stack: name -> (image, Docker's health status, or the state)."""
+    probe = container(settings, "any")
+    if probe is None:
+        return {}
+    states = {}
+    for each in client().containers.list(all=True, filters={"label": f"{LABEL}={probe.stack}"}):
+        state = each.attrs["State"]
+        if each.name.startswith(f"stack-{probe.stack}-"):  # not a throwaway tool's container
+            status = state.get("Health", {}).get("Status") if state.get("Running") else state.get("Status")
+            states[each.name] = (each.attrs["Config"]["Image"], str(status or "no health check"))
+    return states
 
 
 def remove_all(settings: StackSettings) -> int:

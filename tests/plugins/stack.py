@@ -16,6 +16,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.kernel.db import make_engine
+from system.stack.containers import docker_available
+from system.stack.settings import StackSettings
 from system.stack.stack import Stack, running_stack
 
 
@@ -37,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The running stack; started here (and stopped at the end) only if it was not already up."""
+    if StackSettings().runtime == "containers" and (reason := docker_available()) is not None:
+        pytest.skip(f"--stack=containers: {reason}")
     with running_stack(progress=lambda msg: None) as running:
         yield running
 

@@ -188,9 +188,11 @@ def test_per_suite_pass_rate_overrides_the_profile_one() -> None:
     assert failing_rules(facts(healthy()), strict) == ["suite unit"]
 
 
-def test_the_shipped_policy_has_the_three_profiles() -> None:
+def test_the_shipped_policy_has_the_three_profiles_and_one_for_deployments() -> None:
     policy = load_policy(DEFAULT_POLICY)
-    assert set(policy.profiles) == {"pr", "release", "nightly"}
+    assert set(policy.profiles) == {"pr", "release", "nightly", "deployment"}
+    # A deployment is judged by what can run against its URL alone (the gate's --target): the browser tests.
+    assert policy.profile("deployment").suites == ("e2e",)
     assert policy.profile("pr").suites == ("unit", "integration", "contracts", "fuzz")
     release = policy.profile("release")
     assert set(release.suites) == {"unit", "integration", "contracts", "fuzz", "e2e", "load", "chaos"}

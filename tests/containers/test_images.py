@@ -1,0 +1,92 @@
+"""The images of `make images`: what they are made of, and that every one of them starts and becomes healthy."""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import pytest
+
+from system.stack.containers import client, container, health_states
+from system.stack.settings import StackSettings
+from system.stack.stack import Stack
+
+INFRA = ("rabbitmq", "postgres", "ceph", "haproxy", "prometheus", "alertmanager")
+HEALTHY_WITHIN_S = 180.0
+
+
+def image(name: str) -> str:
+    settings = StackSettings(runtime="containers")
+    return f"{settings.image_prefix}{name}:{settings.image_tag}"
+
+
+def run(name: str, *command: str, **kwargs: object) -> str:
+    """The output of `command` in a throwaway container of image `name`."""
+    output = client().containers.run(image(name), list(command), remove=True, network_mode="host", **kwargs)
+    return bytes(output).decode()
+
+
+def wait_healthy(settings: StackSettings, deadline_s: float = HEALTHY_WITHIN_S) -> dict[str, tuple[str, str]]:
+    """Every container of the stack healthy, polled until the deadline; raise naming the ones that are not."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        states = health_states(settings)
+        unhealthy = {name: status for name, (_, status) in states.items() if status != "healthy"}
+        if states and not unhealthy:
+            return states
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not healthy after {deadline_s:.0f} s: {unhealthy or 'no containers'}")
+        time.sleep(1)
+
+
+@pytest.mark.parametrize("name", ["services", "load", *INFRA])
+def test_every_image_is_labelled_with_its_version_and_commit(name: str) -> None:
+    labels = client().images.get(image(name)).labels
+    assert labels["org.opencontainers.image.version"]
+    assert labels["org.opencontainers.image.revision"] not in ("", "unknown")
+
+
+def test_the_services_run_unprivileged_without_build_tools() -> None:
+    assert run("services", "id", "-u").strip() == "10001"
+    found = run("services", "sh", "-c", "for t in pip gcc cc make apt-get; do command -v $t || true; done").split()
+    assert found == ["/usr/bin/apt-get"], f"build tools in the final image: {found}"
+    assert run("services", "python", "-c", "import system.mesh, scipy; print('ok')").strip() == "ok"
+
+
+def test_the_load_image_runs_the_load_suite() -> None:
+    assert "--workers" in run("load", "python", "-m", "load.suite", "--help")
+
+
+def test_every_container_of_the_stack_becomes_healthy(stack: Stack) -> None:
+    if stack.settings.runtime != "containers":
+        pytest.fail("run this suite with --stack=containers (make test-containers)")
+    states = wait_healthy(stack.settings)
+    images = {img.split("/")[-1].split(":")[0] for img, _ in states.values()}
+    assert images == {"services", *INFRA}
+    assert len(states) >= 19, sorted(states)
+
+
+def test_a_service_that_does_not_answer_is_unhealthy_and_named(stack: Stack) -> None:
+    """The checks above are worth something: the services image's own health check, run at once and often, fails
+    a container whose service does not answer, and the stack's health check names it."""
+    box = container(stack.settings, "services", user="app")
+    assert box is not None
+    check = client().images.get(box.image).attrs["Config"]["Healthcheck"]["Test"]
+    name = box.name("broken-probe")
+    client().containers.run(
+        box.image,
+        ["sleep", "600"],
+        name=name,
+        detach=True,
+        network_mode="host",
+        environment={"HEALTH_URL": "http://127.0.0.1:9/healthz"},  # nothing serves there
+        labels={"org.layerworks.stack": box.stack},
+        healthcheck={"test": check, "interval": 500_000_000, "retries": 1, "start_period": 0},
+    )
+    try:
+        with pytest.raises(AssertionError, match=r"broken-probe': 'unhealthy'"):
+            wait_healthy(stack.settings, deadline_s=30)
+    finally:
+        client().containers.get(name).remove(force=True)
+    with pytest.raises(docker.errors.NotFound):
+        client().containers.get(name)
