@@ -55,9 +55,19 @@ if [[ " ${wanted[*]} " == *" services "* ]]; then
 elif [[ " ${wanted[*]} " == *" load "* ]]; then
   build load Dockerfile . & pids+=($!)
 fi
+# Their common stage first, once: built by each in parallel, it would be six different layers, and the cache of
+# a later build would find only one of them.
+infra_context=$(mktemp -d)
+trap 'rmdir "$infra_context"' EXIT
 for image in "${wanted[@]}"; do
   if [[ " ${INFRA[*]} " == *" $image "* ]]; then
-    ( context=$(mktemp -d) && build "$image" system/deploy/images/infra.Dockerfile "$context"; rc=$?; rmdir "$context"; exit $rc ) &
+    build infra system/deploy/images/infra.Dockerfile "$infra_context" >/dev/null
+    break
+  fi
+done
+for image in "${wanted[@]}"; do
+  if [[ " ${INFRA[*]} " == *" $image "* ]]; then
+    build "$image" system/deploy/images/infra.Dockerfile "$infra_context" &
     pids+=($!)
   fi
 done

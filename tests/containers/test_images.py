@@ -81,7 +81,8 @@ def test_a_service_that_does_not_answer_is_unhealthy_and_named(stack: Stack) -> 
         network_mode="host",
         environment={"HEALTH_URL": "http://127.0.0.1:9/healthz"},  # nothing serves there
         labels={"org.layerworks.stack": box.stack},
-        healthcheck={"test": check, "interval": 500_000_000, "retries": 1, "start_period": 0},
+        # A start period of 0 would mean the image's (60 s); 1 ms is the least Docker takes.
+        healthcheck={"test": check, "interval": 500_000_000, "retries": 1, "start_period": 1_000_000},
     )
     try:
         with pytest.raises(AssertionError, match=r"broken-probe': 'unhealthy'"):
