@@ -1,18 +1,24 @@
-"""The images of `make images`: what they are made of, and that every one of them starts and becomes healthy."""
+"""The images of `make images`: what they are made of, that every one starts and becomes healthy, and the load
+image running Locust distributed (a master and two workers) against the containers stack."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
+from pathlib import Path
 
 import docker
 import pytest
 
+from load.suite import worker_command
 from system.stack.containers import client, container, health_states
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack
 
 INFRA = ("rabbitmq", "postgres", "ceph", "haproxy", "prometheus", "alertmanager")
 HEALTHY_WITHIN_S = 180.0
+LOCUSTFILE = Path("/app/load/locustfile.py")  # in the load image
 
 
 def image(name: str) -> str:
@@ -91,3 +97,35 @@ def test_a_service_that_does_not_answer_is_unhealthy_and_named(stack: Stack) -> 
         client().containers.get(name).remove(force=True)
     with pytest.raises(docker.errors.NotFound):
         client().containers.get(name)
+
+
+def test_a_distributed_load_run_spreads_its_users_over_two_worker_containers(stack: Stack, tmp_path: Path) -> None:
+    """Locust's distributed mode as the deployments run it (system/deploy/loadgen.py): the load image as the
+    master (the load suite with --workers 2) and as two workers, here against the containers stack."""
+    results = tmp_path / "results"
+    results.mkdir()
+    os.chown(results, 10001, 10001)
+    labels = {"org.layerworks.stack": container(stack.settings, "load").stack}  # type: ignore[union-attr]
+    master_host = "127.0.0.1"  # host networking: the master's port 5557 is the host's
+    common = {"detach": True, "network_mode": "host", "labels": labels}
+    worker = worker_command(master_host, python="python", locustfile=LOCUSTFILE)
+    workers = [client().containers.run(image("load"), worker, **common) for _ in range(2)]
+    master = client().containers.run(
+        image("load"),
+        ["python", "-m", "load.suite", "--workers", "2", "--profile", "smoke"],
+        volumes={str(results): {"bind": "/results", "mode": "rw"}},
+        environment={"QA_RUNS_DIR": "/results"},
+        **common,
+    )
+    try:
+        exit_code = master.wait(timeout=300)["StatusCode"]
+        log = master.logs().decode()
+    finally:
+        for each in (master, *workers):
+            each.remove(force=True)
+    assert exit_code == 0, log[-2000:]
+    run = next(results.glob("load-*"))
+    locust_log = (run / "load" / "locust.log").read_text()
+    assert "(index 0) reported as ready" in locust_log and "(index 1) reported as ready" in locust_log
+    summary = json.loads((run / "load" / "summary.json").read_text())
+    assert sum(e["requests"] for e in summary["endpoints"]) > 0
