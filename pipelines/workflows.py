@@ -18,6 +18,12 @@ import yaml
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 STAND_INS = {"debian:12": "local/debian:bookworm"}  # no registry answers here (TOOLING.md, "Containers")
+# This machine lacks CAP_SYS_RESOURCE itself, so Docker cannot make a --privileged container here: the stand-in
+# is every other capability, with seccomp and AppArmor off (what the chaos suite's iptables needs, and more).
+OPTION_STAND_INS = {
+    "--privileged": ("--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined",
+                     "--security-opt", "apparmor=unconfined"),
+}  # fmt: skip
 WORKSPACE = "/github/workspace"
 
 
@@ -86,7 +92,8 @@ def load_jobs(path: Path, context: dict[str, Any]) -> list[Job]:
         env = {**base_env, **{k: substitute(str(v), context) for k, v in (spec.get("env") or {}).items()}}
         steps = tuple(_step(i, s, {**context, "env": env}) for i, s in enumerate(spec.get("steps") or [], 1))
         needs = spec.get("needs") or ()
-        options = tuple(str(box.get("options", "")).split()) if isinstance(box, dict) else ()
+        given = str(box.get("options", "")).split() if isinstance(box, dict) else []
+        options = tuple(part for option in given for part in OPTION_STAND_INS.get(option, (option,)))
         jobs.append(
             Job(path.stem, key, image, options, env, steps, (needs,) if isinstance(needs, str) else tuple(needs))
         )

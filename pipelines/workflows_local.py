@@ -8,6 +8,7 @@ the job's options and host networking, as every container here has); its `run:` 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -22,6 +23,7 @@ from pipelines.paths import REPO_ROOT
 from pipelines.workflows import STAND_INS, WORKSPACE, Job, Outcome, Step, load_jobs, should_run
 
 app = typer.Typer(add_completion=False)
+HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def github_context(repo: Path) -> dict[str, object]:
@@ -50,6 +52,8 @@ def run_job(job: Job, repo: Path, say: Callable[[str], None] = print) -> Outcome
     with tempfile.TemporaryDirectory(prefix=f"wf-{job.key}-") as scratch:
         run = Run(job, repo, Path(scratch), f"wf-{job.workflow}-{job.key}-{os.getpid()}")
         (run.scratch / "summary.md").touch()
+        if HOST_CA.exists():
+            shutil.copy(HOST_CA, run.scratch / "host-ca.crt")
         subprocess.run(
             ["docker", "run", "-d", "--rm", "--name", run.container, "--network", "host", *job.options,
              "-v", f"{scratch}:/github", "-w", WORKSPACE, image, "sleep", "infinity"],
@@ -86,7 +90,7 @@ class Run:
             done = subprocess.run(["git", "clone", "-q", str(self.repo), str(self.scratch / "workspace")], check=False)
         else:
             env = {**self.job.env, **step.env, "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": WORKSPACE,
-                   "GITHUB_STEP_SUMMARY": "/github/summary.md", "HOME": "/root"}  # fmt: skip
+                   "GITHUB_STEP_SUMMARY": "/github/summary.md", "HOME": "/root", **self._trust()}  # fmt: skip
             flags = [f"--env={k}={v}" for k, v in env.items()]
             done = subprocess.run(
                 ["docker", "exec", *flags, "-w", WORKSPACE, self.container,
@@ -94,6 +98,14 @@ class Run:
                 check=False,
             )  # fmt: skip
         return step.name, "passed" if done.returncode == 0 else "failed", time.monotonic() - started
+
+    def _trust(self) -> dict[str, str]:
+        """This machine's certificate authorities for pip, npm and Python: its way out goes through a proxy whose
+        authority a bare container does not know (a GitHub runner's network needs none of this)."""
+        if not (self.scratch / "host-ca.crt").exists():
+            return {}
+        names = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
+        return dict.fromkeys(names, "/github/host-ca.crt")
 
 
 @app.command()
