@@ -51,6 +51,7 @@ def run_job(job: Job, repo: Path, say: Callable[[str], None] = print) -> Outcome
     image = STAND_INS.get(job.image, job.image or STAND_INS["debian:12"])
     with tempfile.TemporaryDirectory(prefix=f"wf-{job.key}-") as scratch:
         run = Run(job, repo, Path(scratch), f"wf-{job.workflow}-{job.key}-{os.getpid()}")
+        run.scratch.chmod(0o755)  # /github: the job's own users (rabbitmq, postgres) reach the workspace in it
         (run.scratch / "summary.md").touch()
         if HOST_CA.exists():
             shutil.copy(HOST_CA, run.scratch / "host-ca.crt")
