@@ -50,6 +50,9 @@ def test_every_job_starts_in_debian_with_a_checkout_and_the_set_up() -> None:
             if all(s.uses for s in job.steps):
                 continue  # a job of actions only (publishing to Pages) has nothing to run here
             assert job.image == "debian:12" and "--cap-add" in job.options, job.key  # --privileged's stand-in
+            # The stack counts on init reaping what it kills: without one, a killed PostgreSQL stays a zombie
+            # and the next one never starts (found running pr.yml's gate job here: 47 tests broken).
+            assert "--init" in job.options, job.key
             assert job.steps[0].uses == "actions/checkout@v4" and job.steps[1].run == "scripts/setup.sh", job.key
 
 
