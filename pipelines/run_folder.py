@@ -13,7 +13,7 @@ from pipelines import allure
 from pipelines.history import History
 from pipelines.paths import REPO_ROOT
 from pipelines.runner import RunContext
-from pipelines.stack_guard import stack_log_dir
+from pipelines.stack_guard import stack_log_dir, stack_runtime
 
 VERSIONS = ("pytest", "allure-pytest", "pytest-rerunfailures", "order-system")
 
@@ -51,7 +51,7 @@ def new_run(runs_dir: Path, profile: str, run_id: str | None, target: str | None
     environment = {
         "run": rid,
         "profile": profile,
-        "target": target or "local stack",
+        "target": target or f"local stack ({stack_runtime()})",
         "commit": commit(),
         "python": platform.python_version(),
         "os": platform.platform(),

@@ -19,6 +19,13 @@ def stack_log_dir() -> Path:
     return StackSettings().log_dir
 
 
+def stack_runtime() -> str:
+    """Where the local stack runs: processes of this machine, or containers (`qa --runtime`)."""
+    from system.stack.settings import StackSettings
+
+    return StackSettings().runtime
+
+
 @contextmanager
 def local_stack(needed: bool, target: str | None, say: Callable[[str], None]) -> Iterator[str]:
     """Provide the stack for the duration of the block; yields how it was provided."""

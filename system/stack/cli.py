@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from system.stack import runtimes
 from system.stack.process import StackError
 from system.stack.stack import Stack
 
@@ -22,18 +22,26 @@ console = Console()
 class Runtime(StrEnum):
     processes = "processes"
     containers = "containers"
+    auto = "auto"
 
 
 @app.callback()
 def main(
     runtime: Annotated[
         Runtime | None,
-        typer.Option(help="processes of this machine, or containers of `make images` [env: STACK_RUNTIME]"),
+        typer.Option(
+            help="processes of this machine, containers of `make images`, or auto (containers where Docker answers "
+            "and the images are built) [env: STACK_RUNTIME]"
+        ),
     ] = None,
 ) -> None:
-    """The local stack (the runtime is read by every StackSettings of this process)."""
-    if runtime is not None:
-        os.environ["STACK_RUNTIME"] = runtime.value
+    """The local stack (the runtime, chosen once here, is read by every StackSettings of this process)."""
+    try:
+        chosen = runtimes.select(runtime.value if runtime else None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--runtime / STACK_RUNTIME") from exc
+    if chosen is not None and chosen[1] != "chosen":
+        console.print(f"stack runtime: {chosen[0]} ({chosen[1]})")
 
 
 def _parse_replicas(values: list[str] | None) -> dict[str, int]:

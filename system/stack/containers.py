@@ -10,6 +10,7 @@ mean for the process stack; the state directory and the deploy configuration are
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from system.stack.settings import REPO_ROOT, StackSettings
 if TYPE_CHECKING:
     import docker
     from docker.models.containers import Container as DockerContainer
+
+    from system.stack.process import Action, ManagedProcess
 
 LABEL = "org.layerworks.stack"  # the state directory a container belongs to: `down` removes exactly those
 # The users the images run their daemons as, with the fixed uids the images give them (system/deploy/images), so
@@ -59,40 +62,42 @@ class Container:
     def name(self, process: str) -> str:
         return f"stack-{self.stack}-{process}"
 
-    def _find(self, process: str) -> DockerContainer | None:
+    def _find(self, name: str) -> DockerContainer | None:
         import docker.errors
 
         try:
-            return client().containers.get(self.name(process))
+            return client().containers.get(self.name(name))
         except docker.errors.NotFound:
             return None
 
-    def pid(self, process: str) -> int | None:
+    def pid(self, proc: ManagedProcess) -> int | None:
         """The host pid of the container's process while it runs (host pid namespace: pid files agree)."""
-        found = self._find(process)
+        found = self._find(proc.name)
         if found is None:
             return None
         found.reload()
         state = found.attrs["State"]
         return int(state["Pid"]) if state.get("Running") and state.get("Pid") else None
 
-    def start(self, process: str, argv: Sequence[str], env: Mapping[str, str], log: Path, **options: Any) -> None:
-        """Run `argv` detached in a fresh container, its output appended to `log` as the process stack does.
+    def start(self, proc: ManagedProcess) -> None:
+        """Run `proc` detached in a fresh container, its output appended to its log as the process stack does.
 
-        `options`: `cwd`, `user` (else the image's), `health` (a shell command replacing the image's check).
+        As `proc.user` (else the image's user), in `proc.cwd`, with `proc.health` replacing the image's check.
         """
         from testcontainers.core.config import testcontainers_config
         from testcontainers.core.container import DockerContainer as TestContainer
 
+        if user := proc.user or self.user:  # the process appends to its log as the image's user
+            os.chown(proc.logfile, *IMAGE_USERS[user])
         # No reaper: the stack outlives the process that started it (`make up`, then tests, then `make down`), and
         # `down` removes its containers by label. Nor could the reaper's image be pulled here.
         testcontainers_config.ryuk_disabled = True
-        self.remove(process)  # an exited container of the same name (killed, crashed) is replaced
-        test = TestContainer(self.image, name=self.name(process), env=dict(env))
-        test.with_command(["sh", "-c", 'exec "$@" >>"$0" 2>&1', str(log), *argv])
+        self._remove(proc.name)  # an exited container of the same name (killed, crashed) is replaced
+        test = TestContainer(self.image, name=self.name(proc.name), env=dict(proc.env))
+        test.with_command(["sh", "-c", 'exec "$@" >>"$0" 2>&1', str(proc.logfile), *proc.argv])
         for mount in self.mounts:
             test.with_volume_mapping(str(mount), str(mount), "rw" if mount == self.mounts[0] else "ro")
-        test.with_kwargs(**self._kwargs(**options))
+        test.with_kwargs(**self._kwargs(cwd=proc.cwd, user=proc.user, health=proc.health))
         test.start()
 
     def _kwargs(self, cwd: Path | None = None, user: str | None = None, health: str | None = None) -> dict[str, Any]:
@@ -112,13 +117,14 @@ class Container:
             }
         return kwargs
 
-    def signal(self, process: str, action: str, timeout: float = 20) -> None:
-        """stop (SIGTERM, then SIGKILL after `timeout`), kill (SIGKILL), pause or resume the container."""
-        found = self._find(process)
+    def signal(self, proc: ManagedProcess, action: Action, timeout: float = 20) -> None:
+        """stop (SIGTERM, SIGKILL after `timeout`, then the container removed), kill, pause or resume it."""
+        found = self._find(proc.name)
         if found is None:
             return
         if action == "stop":
             found.stop(timeout=int(timeout))
+            found.remove(force=True)
         elif action == "kill":
             found.kill()
         elif action == "pause":
@@ -126,8 +132,8 @@ class Container:
         elif action == "resume":
             found.unpause()
 
-    def remove(self, process: str) -> None:
-        if (found := self._find(process)) is not None:
+    def _remove(self, name: str) -> None:
+        if (found := self._find(name)) is not None:
             found.remove(force=True)
 
     def run(
@@ -154,11 +160,19 @@ def container(settings: StackSettings, image: str, user: str | None = None) -> C
     """Where a component of the stack runs: in a container of `image` with the containers runtime, else None."""
     if settings.runtime != "containers":
         return None
-    state = settings.state_dir.absolute()
-    stack = hashlib.sha256(str(state).encode()).hexdigest()[:8]
     # The state directory (written) and the deploy configuration (read: alert rules, Alertmanager routing).
-    mounts = (state, REPO_ROOT / "system" / "deploy")
-    return Container(f"{settings.image_prefix}{image}:{settings.image_tag}", stack, mounts, user)
+    mounts = (settings.state_dir.absolute(), REPO_ROOT / "system" / "deploy")
+    return Container(image_ref(settings, image), stack_id(settings), mounts, user)
+
+
+def stack_id(settings: StackSettings) -> str:
+    """A digest of the stack's state directory: names and labels its containers, so two stacks never mix."""
+    return hashlib.sha256(str(settings.state_dir.absolute()).encode()).hexdigest()[:8]
+
+
+def image_ref(settings: StackSettings, image: str) -> str:
+    """The reference of one of `make images`' images (e.g. layerworks/postgres:latest)."""
+    return f"{settings.image_prefix}{image}:{settings.image_tag}"
 
 
 def program(settings: StackSettings, name: str, *here: str) -> str:
@@ -182,13 +196,12 @@ def owner(settings: StackSettings, user: str) -> tuple[int, int]:
 
 def health_states(settings: StackSettings) -> dict[str, tuple[str, str]]:
     """Every long-running container of this stack: name -> (image, Docker's health status, or the state)."""
-    probe = container(settings, "any")
-    if probe is None:
+    if settings.runtime != "containers":
         return {}
-    states = {}
-    for each in client().containers.list(all=True, filters={"label": f"{LABEL}={probe.stack}"}):
+    stack, states = stack_id(settings), {}
+    for each in client().containers.list(all=True, filters={"label": f"{LABEL}={stack}"}):
         state = each.attrs["State"]
-        if each.name.startswith(f"stack-{probe.stack}-"):  # not a throwaway tool's container
+        if each.name.startswith(f"stack-{stack}-"):  # not a throwaway tool's container
             status = state.get("Health", {}).get("Status") if state.get("Running") else state.get("Status")
             states[each.name] = (each.attrs["Config"]["Image"], str(status or "no health check"))
     return states
@@ -196,10 +209,9 @@ def health_states(settings: StackSettings) -> dict[str, tuple[str, str]]:
 
 def remove_all(settings: StackSettings) -> int:
     """Remove every container of this stack (whatever `up` left behind); return how many there were."""
-    probe = container(settings, "any")
-    if probe is None or docker_available() is not None:
+    if settings.runtime != "containers" or docker_available() is not None:
         return 0
-    found = client().containers.list(all=True, filters={"label": f"{LABEL}={probe.stack}"})
+    found = client().containers.list(all=True, filters={"label": f"{LABEL}={stack_id(settings)}"})
     for each in found:
         each.remove(force=True)
     return len(found)

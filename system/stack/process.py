@@ -1,4 +1,4 @@
-"""Native processes of the local stack: start detached, track by pid file, stop without leftovers."""
+"""Long-running processes of the local stack, wherever their runtime puts them, and short commands beside them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from system.stack.containers import IMAGE_USERS, Container
+if TYPE_CHECKING:
+    from system.stack.containers import Container
 
 
 class StackError(RuntimeError):
@@ -97,9 +99,68 @@ def run(
     return done
 
 
+Action = Literal["stop", "kill", "pause", "resume"]
+
+
+class Runtime(Protocol):
+    """Where a ManagedProcess runs: on this host (HostRuntime) or in a container (containers.Container)."""
+
+    def pid(self, proc: ManagedProcess) -> int | None:
+        """The (host) pid of `proc` while it runs, else None."""
+        ...
+
+    def start(self, proc: ManagedProcess) -> None:
+        """Start `proc` detached, its output appended to its log file."""
+        ...
+
+    def signal(self, proc: ManagedProcess, action: Action, timeout: float = 20) -> None:
+        """stop (SIGTERM, SIGKILL after `timeout`, and forget it), kill (SIGKILL), pause (SIGSTOP) or resume."""
+        ...
+
+
+class HostRuntime:
+    """Processes of this machine: detached in their own session, tracked by pid file, signalled as a group."""
+
+    def pid(self, proc: ManagedProcess) -> int | None:
+        return read_pid(proc.pidfile)
+
+    def start(self, proc: ManagedProcess) -> None:
+        if proc.user:
+            shutil.chown(proc.logfile, proc.user)
+        # Started through a shell that backgrounds it and exits, so the process is not our child: whoever
+        # kills it later (a test, the chaos suite, another process than the one that started the stack), init
+        # reaps it. As our child it would stay a zombie until we exited, and a server whose old pid is still
+        # taken (PostgreSQL's postmaster.pid) could not be restarted.
+        script = 'log=$1; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!'
+        launcher = subprocess.run(
+            ["/bin/sh", "-c", script, "sh", str(proc.logfile), *proc.argv],
+            env={**os.environ, **proc.env},
+            cwd=proc.cwd,
+            start_new_session=True,
+            user=proc.user,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        proc.pidfile.write_text(launcher.stdout.strip())
+
+    def signal(self, proc: ManagedProcess, action: Action, timeout: float = 20) -> None:
+        pid = self.pid(proc)
+        if action == "stop":
+            if pid is not None:
+                stop_group(pid, timeout)
+            proc.pidfile.unlink(missing_ok=True)
+        elif pid is not None:
+            _signal_group(pid, {"kill": signal.SIGKILL, "pause": signal.SIGSTOP, "resume": signal.SIGCONT}[action])
+
+
+HOST = HostRuntime()
+
+
 @dataclass
 class ManagedProcess:
-    """One long-running process of the stack, started in its own session and tracked by a pid file."""
+    """One long-running process of the stack, started by its runtime and found again by its name."""
 
     name: str
     argv: list[str]
@@ -114,6 +175,10 @@ class ManagedProcess:
     health: str | None = None
 
     @property
+    def runtime(self) -> Runtime:
+        return HOST if self.container is None else self.container
+
+    @property
     def pidfile(self) -> Path:
         return self.run_dir / f"{self.name}.pid"
 
@@ -123,9 +188,7 @@ class ManagedProcess:
 
     @property
     def pid(self) -> int | None:
-        if self.container is not None:
-            return self.container.pid(self.name)
-        return read_pid(self.pidfile)
+        return self.runtime.pid(self)
 
     def running(self) -> bool:
         return self.pid is not None
@@ -137,74 +200,32 @@ class ManagedProcess:
             raise StackError(f"{self.name} exited; end of {self.logfile}:\n{tail}")
 
     def start(self) -> None:
-        """Start the process unless it already runs; a stale pid file is replaced."""
+        """Start the process unless it already runs (a stale pid file or exited container is replaced)."""
         if self.running():
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.logfile.touch()
-        if self.container is not None:
-            self._start_container(self.container)
-            return
-        if self.user:
-            shutil.chown(self.logfile, self.user)
-        # Started through a shell that backgrounds it and exits, so the process is not our child: whoever
-        # kills it later (a test, the chaos suite, another process than the one that started the stack), init
-        # reaps it. As our child it would stay a zombie until we exited, and a server whose old pid is still
-        # taken (PostgreSQL's postmaster.pid) could not be restarted.
-        script = 'log=$1; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!'
-        launcher = subprocess.run(
-            ["/bin/sh", "-c", script, "sh", str(self.logfile), *self.argv],
-            env={**os.environ, **self.env},
-            cwd=self.cwd,
-            start_new_session=True,
-            user=self.user,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-        self.pidfile.write_text(launcher.stdout.strip())
-
-    def _start_container(self, container: Container) -> None:
-        if user := self.user or container.user:  # the process appends to its log as the image's user
-            os.chown(self.logfile, *IMAGE_USERS[user])
-        container.start(self.name, self.argv, self.env, self.logfile, cwd=self.cwd, user=self.user, health=self.health)
+        self.runtime.start(self)
 
     def stop(self, timeout: float = 20) -> None:
-        """SIGTERM the process group, SIGKILL it after `timeout`; remove the pid file."""
-        if self.container is not None:
-            self.container.signal(self.name, "stop", timeout)
-            self.container.remove(self.name)
-            return
-        pid = self.pid
-        if pid is not None:
-            stop_group(pid, timeout)
-        self.pidfile.unlink(missing_ok=True)
+        """SIGTERM the process, SIGKILL it after `timeout`; nothing of it is left (pid file, container)."""
+        self.runtime.signal(self, "stop", timeout)
 
     def kill(self) -> None:
-        """SIGKILL the process group at once (fault injection); return once it is gone."""
+        """SIGKILL the process at once (fault injection); return once it is gone."""
         pid = self.pid
         if pid is not None:
-            if self.container is not None:
-                self.container.signal(self.name, "kill")
-            else:
-                _signal_group(pid, signal.SIGKILL)
+            self.runtime.signal(self, "kill")
             wait_until(lambda: not self.running(), timeout=10, what=f"{self.name} (pid {pid}) to die")
             reap(pid)
 
     def pause(self) -> None:
-        """SIGSTOP the process group (a frozen process: a long GC pause, a stalled VM); `resume` undoes it."""
-        if self.container is not None:
-            self.container.signal(self.name, "pause")
-        elif (pid := self.pid) is not None:
-            _signal_group(pid, signal.SIGSTOP)
+        """SIGSTOP the process (a frozen process: a long GC pause, a stalled VM); `resume` undoes it."""
+        self.runtime.signal(self, "pause")
 
     def resume(self) -> None:
-        if self.container is not None:
-            self.container.signal(self.name, "resume")
-        elif (pid := self.pid) is not None:
-            _signal_group(pid, signal.SIGCONT)
+        self.runtime.signal(self, "resume")
 
 
 def reap(pid: int) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from system.stack.containers import IMAGE_USERS, SERVICE_USER, Container, container, program
+from system.stack.containers import SERVICE_USER, container, owner, program
 from system.stack.process import ManagedProcess, wait_until
 from system.stack.settings import StackSettings
 
@@ -229,8 +229,8 @@ class ServiceReplicas:
 
     def up(self) -> None:
         """Start missing replicas; wait until every replica is ready."""
-        if self.replicas and (box := self.replicas[0].container) is not None:
-            self._writable_dirs(box)
+        if self.replicas and self.replicas[0].container is not None:
+            self._writable_dirs()
         for proc in self.replicas:
             proc.start()
         for r, proc in enumerate(self.replicas):
@@ -241,13 +241,13 @@ class ServiceReplicas:
                 what=f"{proc.name} ready (see {proc.logfile})",
             )
 
-    def _writable_dirs(self, box: Container) -> None:
+    def _writable_dirs(self) -> None:
         """In a container the service runs unprivileged: give it the directories it writes under the state dir."""
         state = self.settings.state_dir.absolute()
         for value in self.spec.env(self.settings).values():
             if value.startswith(f"{state}/"):
                 Path(value).mkdir(parents=True, exist_ok=True)
-                os.chown(value, *IMAGE_USERS[SERVICE_USER])
+                os.chown(value, *owner(self.settings, SERVICE_USER))
 
     def wait_frontend(self) -> None:
         """Wait until HAProxy routes to a ready replica (it marks servers up only after a passing check)."""

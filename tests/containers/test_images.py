@@ -12,7 +12,7 @@ import docker
 import pytest
 
 from load.suite import worker_command
-from system.stack.containers import client, container, health_states
+from system.stack.containers import IMAGE_USERS, client, container, health_states, image_ref, stack_id
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack
 
@@ -22,8 +22,7 @@ LOCUSTFILE = Path("/app/load/locustfile.py")  # in the load image
 
 
 def image(name: str) -> str:
-    settings = StackSettings(runtime="containers")
-    return f"{settings.image_prefix}{name}:{settings.image_tag}"
+    return image_ref(StackSettings(runtime="containers"), name)
 
 
 def run(name: str, *command: str, **kwargs: object) -> str:
@@ -104,8 +103,8 @@ def test_a_distributed_load_run_spreads_its_users_over_two_worker_containers(sta
     master (the load suite with --workers 2) and as two workers, here against the containers stack."""
     results = tmp_path / "results"
     results.mkdir()
-    os.chown(results, 10001, 10001)
-    labels = {"org.layerworks.stack": container(stack.settings, "load").stack}  # type: ignore[union-attr]
+    os.chown(results, *IMAGE_USERS["app"])
+    labels = {"org.layerworks.stack": stack_id(stack.settings)}
     master_host = "127.0.0.1"  # host networking: the master's port 5557 is the host's
     common = {"detach": True, "network_mode": "host", "labels": labels}
     worker = worker_command(master_host, python="python", locustfile=LOCUSTFILE)

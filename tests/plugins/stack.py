@@ -1,12 +1,12 @@
 """Pytest plugin: the real local stack, started by the same code as `make up` (session scope).
 
 `--stack=containers` runs it in containers of `make images` (system/stack/containers.py) instead of processes of
-this machine: every StackSettings of the session reads the choice, so tests, fixtures and faults all follow it.
+this machine, `--stack=auto` where Docker answers and the images are built (system/stack/runtimes.py): every
+StackSettings of the session reads the choice, so tests, fixtures and faults all follow it.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -16,24 +16,35 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from system.kernel.db import make_engine
+from system.stack import runtimes
 from system.stack.containers import docker_available
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack, running_stack
+
+CHOSEN = pytest.StashKey[tuple[str, str] | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--stack",
-        choices=("processes", "containers"),
+        choices=runtimes.CHOICES,
         default=None,
-        help="where the stack runs: processes of this machine (default) or containers (`make images`); "
-        "also STACK_RUNTIME",
+        help="where the stack runs: processes of this machine (default), containers (`make images`), or auto "
+        "(containers where Docker answers and the images are built); also STACK_RUNTIME",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if runtime := config.getoption("--stack"):
-        os.environ["STACK_RUNTIME"] = runtime
+    try:
+        config.stash[CHOSEN] = runtimes.select(config.getoption("--stack"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if (chosen := config.stash.get(CHOSEN, None)) is None:
+        return None
+    return f"stack runtime: {chosen[0]} ({chosen[1]})"
 
 
 @pytest.fixture(scope="session")

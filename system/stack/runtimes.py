@@ -1,0 +1,68 @@
+"""Which runtime the stack gets: processes, containers, or `auto` (containers where they can run), chosen once.
+
+The entry points (`python -m system.stack --runtime`, `qa --runtime`, pytest's `--stack`) resolve the choice
+here and put the result in STACK_RUNTIME, which every StackSettings of the process (and of its children) reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Literal
+
+from system.stack.containers import client, docker_available, image_ref
+from system.stack.settings import StackSettings
+
+log = logging.getLogger(__name__)
+
+Choice = Literal["processes", "containers", "auto"]
+CHOICES: tuple[Choice, ...] = ("processes", "containers", "auto")
+# Every image a containers stack starts (the load image is the load suite's, not the stack's).
+STACK_IMAGES = ("rabbitmq", "postgres", "ceph", "haproxy", "prometheus", "alertmanager", "services")
+
+
+def image_exists(reference: str) -> bool:
+    """True if the Docker daemon holds image `reference`."""
+    import docker.errors
+
+    try:
+        client().images.get(reference)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def missing_images(settings: StackSettings, exists: Callable[[str], bool] = image_exists) -> list[str]:
+    """The stack's images that `make images` has not built (yet) for `settings`' prefix and tag."""
+    return [ref for name in STACK_IMAGES if not exists(ref := image_ref(settings, name))]
+
+
+def resolve(
+    choice: Choice,
+    *,
+    docker: Callable[[], str | None] = docker_available,
+    exists: Callable[[str], bool] = image_exists,
+) -> tuple[Literal["processes", "containers"], str]:
+    """The runtime `choice` means here, and why: `auto` is containers where Docker answers and the images are
+    built, else processes (the default on this machine)."""
+    if choice != "auto":
+        return choice, "chosen"
+    if (reason := docker()) is not None:
+        return "processes", f"auto: {reason}"
+    if missing := missing_images(StackSettings(runtime="containers"), exists):
+        return "processes", f"auto: Docker answers but `make images` has not built {', '.join(missing)}"
+    return "containers", "auto: Docker answers and every image of the stack is built"
+
+
+def select(choice: str | None) -> tuple[str, str] | None:
+    """Resolve `choice` (else STACK_RUNTIME) once and make it this process's runtime: (runtime, why), if any."""
+    choice = choice or os.environ.get("STACK_RUNTIME")
+    if choice is None:
+        return None
+    if choice not in CHOICES:
+        raise ValueError(f"unknown stack runtime {choice!r}: expected one of {', '.join(CHOICES)}")
+    runtime, why = resolve(choice)
+    os.environ["STACK_RUNTIME"] = runtime
+    log.info("stack runtime %s (%s)", runtime, why)
+    return runtime, why

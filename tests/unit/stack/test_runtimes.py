@@ -1,0 +1,71 @@
+"""Which runtime the stack gets: `auto` takes containers only where they can run, and the choice is made once."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from system.stack import runtimes
+from system.stack.cli import app
+from system.stack.settings import StackSettings
+
+BUILT = {f"layerworks/{name}:latest" for name in runtimes.STACK_IMAGES}
+
+
+def no_docker() -> str:
+    return "no Docker daemon answers (FileNotFoundError: no socket)"
+
+
+def docker() -> None:
+    return None
+
+
+def test_an_explicit_choice_is_taken_as_it_is() -> None:
+    assert runtimes.resolve("containers", docker=no_docker, exists=lambda ref: False) == ("containers", "chosen")
+    assert runtimes.resolve("processes", docker=docker, exists=BUILT.__contains__) == ("processes", "chosen")
+
+
+def test_auto_takes_containers_where_docker_answers_and_every_image_is_built() -> None:
+    runtime, why = runtimes.resolve("auto", docker=docker, exists=BUILT.__contains__)
+    assert runtime == "containers", why
+
+
+def test_auto_falls_back_to_processes_without_docker_saying_why() -> None:
+    runtime, why = runtimes.resolve("auto", docker=no_docker, exists=BUILT.__contains__)
+    assert (runtime, why) == ("processes", f"auto: {no_docker()}")
+
+
+def test_auto_falls_back_to_processes_when_an_image_is_missing_and_names_it() -> None:
+    runtime, why = runtimes.resolve("auto", docker=docker, exists=(BUILT - {"layerworks/ceph:latest"}).__contains__)
+    assert runtime == "processes"
+    assert "layerworks/ceph:latest" in why and "layerworks/postgres:latest" not in why
+
+
+def test_the_images_looked_for_follow_the_settings_prefix_and_tag() -> None:
+    settings = StackSettings(runtime="containers", image_prefix="registry.example/lw-", image_tag="1.2.3")
+    missing = runtimes.missing_images(settings, exists=lambda ref: ref.endswith(":latest"))
+    assert missing == [f"registry.example/lw-{name}:1.2.3" for name in runtimes.STACK_IMAGES]
+
+
+def test_the_choice_becomes_every_settings_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STACK_RUNTIME", raising=False)
+    assert runtimes.select(None) is None
+    assert StackSettings().runtime == "processes"
+    assert runtimes.select("containers") == ("containers", "chosen")
+    assert StackSettings().runtime == "containers"
+
+
+def test_auto_in_the_environment_is_resolved_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STACK_RUNTIME", "auto")
+    monkeypatch.setattr(runtimes, "resolve", lambda choice: ("processes", f"{choice}: a fake probe"))
+    assert runtimes.select(None) == ("processes", "auto: a fake probe")
+    assert StackSettings().runtime == "processes"
+
+
+def test_an_unknown_runtime_is_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STACK_RUNTIME", "kubernetes")
+    with pytest.raises(ValueError, match="processes, containers, auto"):
+        runtimes.select(None)
+    result = CliRunner().invoke(app, ["status"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "unknown stack runtime 'kubernetes'" in result.output
