@@ -25,6 +25,9 @@ command -v iptables >/dev/null || missing+=(iptables)  # the chaos suite's broke
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # the e2e suite's browser (Playwright cannot download one here)
+# Playwright's driver is a Node.js binary linked against libatomic, which a bare debian:12 lacks (a machine with
+# gcc has it): without it every browser test breaks with "Connection closed while reading from the driver".
+/sbin/ldconfig -p | grep -q 'libatomic\.so\.1' || missing+=(libatomic1)
 command -v prusa-slicer >/dev/null || missing+=(prusa-slicer)  # quotes: print time and material per orientation
 command -v kubectl >/dev/null || missing+=(kubernetes-client)  # renders the Kustomize overlay in the tests (ADR 010)
 command -v docker-compose >/dev/null || missing+=(docker-compose)  # checks compose.yaml in the tests (issue 12)
@@ -48,6 +51,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e '.[test,dev]'
   touch "$stamp"
+fi
+# The browser tests' driver must start here, or they all break at once: say so now, with its own error.
+if ! driver=$(.venv/bin/python -m playwright --version 2>&1); then
+  echo "setup: Playwright's driver does not start: $driver" >&2
+  exit 1
 fi
 
 # Release gate: the Allure 2 command line (npm allure-commandline, runs on Java 17) builds the HTML report
