@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -19,16 +18,10 @@ app = typer.Typer(
 console = Console()
 
 
-class Runtime(StrEnum):
-    processes = "processes"
-    containers = "containers"
-    auto = "auto"
-
-
 @app.callback()
 def main(
     runtime: Annotated[
-        Runtime | None,
+        runtimes.Choice | None,
         typer.Option(
             help="processes of this machine, containers of `make images`, or auto (containers where Docker answers "
             "and the images are built) [env: STACK_RUNTIME]"
@@ -37,11 +30,11 @@ def main(
 ) -> None:
     """The local stack (the runtime, chosen once here, is read by every StackSettings of this process)."""
     try:
-        chosen = runtimes.select(runtime.value if runtime else None)
+        selection = runtimes.select(runtime)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--runtime / STACK_RUNTIME") from exc
-    if chosen is not None and chosen[1] != "chosen":
-        console.print(f"stack runtime: {chosen[0]} ({chosen[1]})")
+    if selection is not None and selection.why is not None:
+        console.print(f"stack runtime: {selection}")
 
 
 def _parse_replicas(values: list[str] | None) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from system.stack.containers import client, docker_available, image_ref
 from system.stack.settings import StackSettings
@@ -20,6 +20,16 @@ Choice = Literal["processes", "containers", "auto"]
 CHOICES: tuple[Choice, ...] = ("processes", "containers", "auto")
 # Every image a containers stack starts (the load image is the load suite's, not the stack's).
 STACK_IMAGES = ("rabbitmq", "postgres", "ceph", "haproxy", "prometheus", "alertmanager", "services")
+
+
+class Selection(NamedTuple):
+    """The runtime a choice resolved to, and why: `why` is None when the runtime was named outright."""
+
+    runtime: Literal["processes", "containers"]
+    why: str | None = None
+
+    def __str__(self) -> str:
+        return self.runtime if self.why is None else f"{self.runtime} ({self.why})"
 
 
 def image_exists(reference: str) -> bool:
@@ -43,26 +53,26 @@ def resolve(
     *,
     docker: Callable[[], str | None] = docker_available,
     exists: Callable[[str], bool] = image_exists,
-) -> tuple[Literal["processes", "containers"], str]:
-    """The runtime `choice` means here, and why: `auto` is containers where Docker answers and the images are
-    built, else processes (the default on this machine)."""
+) -> Selection:
+    """The runtime `choice` means here: `auto` is containers where Docker answers and the images are built, else
+    processes (the default on this machine), saying why."""
     if choice != "auto":
-        return choice, "chosen"
+        return Selection(choice)
     if (reason := docker()) is not None:
-        return "processes", f"auto: {reason}"
+        return Selection("processes", f"auto: {reason}")
     if missing := missing_images(StackSettings(runtime="containers"), exists):
-        return "processes", f"auto: Docker answers but `make images` has not built {', '.join(missing)}"
-    return "containers", "auto: Docker answers and every image of the stack is built"
+        return Selection("processes", f"auto: Docker answers but `make images` has not built {', '.join(missing)}")
+    return Selection("containers", "auto: Docker answers and every image of the stack is built")
 
 
-def select(choice: str | None) -> tuple[str, str] | None:
-    """Resolve `choice` (else STACK_RUNTIME) once and make it this process's runtime: (runtime, why), if any."""
+def select(choice: str | None) -> Selection | None:
+    """Resolve `choice` (else STACK_RUNTIME) once and make it this process's runtime (None: nothing chosen)."""
     choice = choice or os.environ.get("STACK_RUNTIME")
     if choice is None:
         return None
     if choice not in CHOICES:
         raise ValueError(f"unknown stack runtime {choice!r}: expected one of {', '.join(CHOICES)}")
-    runtime, why = resolve(choice)
-    os.environ["STACK_RUNTIME"] = runtime
-    log.info("stack runtime %s (%s)", runtime, why)
-    return runtime, why
+    selection = resolve(choice)
+    os.environ["STACK_RUNTIME"] = selection.runtime
+    log.info("stack runtime %s", selection)
+    return selection

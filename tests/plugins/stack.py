@@ -21,7 +21,7 @@ from system.stack.containers import docker_available
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack, running_stack
 
-CHOSEN = pytest.StashKey[tuple[str, str] | None]()
+CHOSEN = pytest.StashKey[runtimes.Selection | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,9 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    if (chosen := config.stash.get(CHOSEN, None)) is None:
+    if (selection := config.stash.get(CHOSEN, None)) is None:
         return None
-    return f"stack runtime: {chosen[0]} ({chosen[1]})"
+    return f"stack runtime: {selection}"
 
 
 @pytest.fixture(scope="session")

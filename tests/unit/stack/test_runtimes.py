@@ -21,8 +21,8 @@ def docker() -> None:
 
 
 def test_an_explicit_choice_is_taken_as_it_is() -> None:
-    assert runtimes.resolve("containers", docker=no_docker, exists=lambda ref: False) == ("containers", "chosen")
-    assert runtimes.resolve("processes", docker=docker, exists=BUILT.__contains__) == ("processes", "chosen")
+    assert runtimes.resolve("containers", docker=no_docker, exists=lambda ref: False) == ("containers", None)
+    assert runtimes.resolve("processes", docker=docker, exists=BUILT.__contains__) == ("processes", None)
 
 
 def test_auto_takes_containers_where_docker_answers_and_every_image_is_built() -> None:
@@ -51,13 +51,13 @@ def test_the_choice_becomes_every_settings_runtime(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("STACK_RUNTIME", raising=False)
     assert runtimes.select(None) is None
     assert StackSettings().runtime == "processes"
-    assert runtimes.select("containers") == ("containers", "chosen")
+    assert runtimes.select("containers") == ("containers", None)
     assert StackSettings().runtime == "containers"
 
 
 def test_auto_in_the_environment_is_resolved_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STACK_RUNTIME", "auto")
-    monkeypatch.setattr(runtimes, "resolve", lambda choice: ("processes", f"{choice}: a fake probe"))
+    monkeypatch.setattr(runtimes, "resolve", lambda choice: runtimes.Selection("processes", f"{choice}: a fake probe"))
     assert runtimes.select(None) == ("processes", "auto: a fake probe")
     assert StackSettings().runtime == "processes"
 
@@ -69,3 +69,13 @@ def test_an_unknown_runtime_is_refused_with_the_choices(monkeypatch: pytest.Monk
     result = CliRunner().invoke(app, ["status"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "unknown stack runtime 'kubernetes'" in result.output
+
+
+def test_the_cli_says_why_only_when_it_chose_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STACK_RUNTIME", raising=False)
+    monkeypatch.setattr(runtimes, "resolve", lambda choice: runtimes.Selection("processes", "auto: a fake probe"))
+    said = CliRunner().invoke(app, ["--runtime", "auto", "status"], env={"COLUMNS": "200"}).output
+    assert "stack runtime: processes (auto: a fake probe)" in said
+    monkeypatch.setattr(runtimes, "resolve", lambda choice: runtimes.Selection(choice))
+    said = CliRunner().invoke(app, ["--runtime", "processes", "status"], env={"COLUMNS": "200"}).output
+    assert "stack runtime" not in said and "local stack" in said
