@@ -2,6 +2,8 @@
 # the Kubernetes base, the containers stack). Builds offline from the Debian base `make images` makes
 # (scripts/docker.sh), or from python:3.11-slim where a registry answers: `--build-arg BASE=python:3.11-slim`.
 # Plain Dockerfile syntax (no BuildKit features): Debian's Docker 20.10 builds it with the classic builder too.
+# The version and commit labels are `docker build --label`s (scripts/images.sh), set after the last step: as
+# build arguments, a new commit would miss the cache of every RUN after them (the slicer's install, each time).
 ARG BASE=local/debian:bookworm
 
 # Python 3.11: Debian's, unless the base brings its own.
@@ -35,12 +37,9 @@ RUN /opt/venv/bin/pip install --no-cache-dir -q --no-index --find-links /wheels/
 
 # The services: the virtualenv and the slicer (the pricing workers quote with it), run as an unprivileged user.
 FROM python AS services
-ARG VERSION=0.1.0
-ARG COMMIT=unknown
-LABEL org.opencontainers.image.title="layerworks services" \
+LABEL org.opencontainers.image.vendor="layerworks" \
+      org.opencontainers.image.title="layerworks services" \
       org.opencontainers.image.description="Shop, CRM, MES, File Service, pricing workers and trace sink" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${COMMIT}" \
       org.opencontainers.image.licenses="MIT"
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prusa-slicer \
     && apt-get clean && rm -rf /var/lib/apt/lists/* \

@@ -19,8 +19,10 @@ BASE_IMAGE="$BASE" scripts/docker.sh  # Docker answers; the offline base is buil
 mkdir -p .tools
 build() {  # build TARGET DOCKERFILE CONTEXT; its output in .tools/images-TARGET.log
   local started=$SECONDS log=.tools/images-$1.log
-  if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
-    --build-arg "COMMIT=$COMMIT" --target "$1" -t "$PREFIX$1:$TAG" -t "$PREFIX$1:$VERSION" -f "$2" "$3" >"$log" 2>&1; then
+  # The labels that change with each commit come last (--label), so they never invalidate a cached layer.
+  if ! DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$BASE" --label "org.opencontainers.image.version=$VERSION" \
+    --label "org.opencontainers.image.revision=$COMMIT" --target "$1" -t "$PREFIX$1:$TAG" -t "$PREFIX$1:$VERSION" \
+    -f "$2" "$3" >"$log" 2>&1; then
     echo "images: $PREFIX$1 failed; end of $log:" >&2
     tail -20 "$log" >&2
     return 1
@@ -74,3 +76,6 @@ done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 [ "$failed" = 0 ] || { echo "images: a build failed (rerun one: scripts/images.sh NAME)" >&2; exit 1; }
+# A rebuild moves the tags to the new images (their labels name the commit): the ones left untagged are ours only.
+echo "images: untagged layerworks images removed, $(docker image prune -f --filter dangling=true \
+  --filter label=org.opencontainers.image.vendor=layerworks | awk '/^Total reclaimed space/ {print $4}') reclaimed"

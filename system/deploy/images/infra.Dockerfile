@@ -3,14 +3,11 @@
 # with its own command and configuration. One target per image: `make images` builds them all.
 # Users the stack writes files for get fixed system uids (created before the package, whose postinst keeps them),
 # so the stack can hand its bind-mounted data directories to them (system/stack/containers.py, IMAGE_USERS).
+# Version and commit labels: `docker build --label` (scripts/images.sh), so a new commit reuses every cached layer.
 ARG BASE=local/debian:bookworm
 
 FROM ${BASE} AS infra
-ARG VERSION=0.1.0
-ARG COMMIT=unknown
-LABEL org.opencontainers.image.vendor="layerworks" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${COMMIT}"
+LABEL org.opencontainers.image.vendor="layerworks"
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends curl ca-certificates \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 
