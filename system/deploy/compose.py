@@ -190,7 +190,9 @@ def infrastructure() -> dict[str, Any]:
                 "postgres:/var/lib/postgresql/data",
                 "./compose/postgres-init.sql:/docker-entrypoint-initdb.d/init.sql:ro",
             ],
-            "healthcheck": _healthcheck(["CMD-SHELL", "pg_isready -U layerworks"]),
+            # Over TCP: the image's init server (running postgres-init.sql) listens on the socket only, so a
+            # socket check passes before the databases exist and the migrations would start too early.
+            "healthcheck": _healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U layerworks"]),
             "restart": "unless-stopped",
         },
         **nodes,

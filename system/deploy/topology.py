@@ -29,12 +29,13 @@ class Workload:
     """One of our services as a Deployment."""
 
     spec: ServiceSpec
-    replicas: int  # at least 2: a node drained or a pod killed leaves the service up (the PDB keeps one)
+    replicas: int  # the fewest (the autoscaler's floor): at least 2 for an API, so a drain leaves it up
     max_replicas: int  # the autoscaler's ceiling
     calls: tuple[str, ...] = ()  # our services it calls over HTTP
     broker: bool = False
     database: bool = False
-    s3: bool = False
+    s3: bool = False  # holds the S3 credentials (the File Service: the bucket is its data)
+    s3_urls: bool = False  # sends or fetches bytes through the File Service's presigned S3 URLs, no credentials
     public: bool = False  # reachable from outside the namespace (only the Shop)
     checks_tokens: bool = True  # verifies bearer tokens (ADR 002/004); the Shop keeps a session cookie instead
 
@@ -57,9 +58,15 @@ WORKLOADS = (
     Workload(service("crm"), replicas=2, max_replicas=8, calls=("files",), broker=True, database=True),
     Workload(service("mes"), replicas=2, max_replicas=8, broker=True, database=True),
     # Scaled by KEDA on the depth of pricing.requests, not by CPU: a slicing worker is always busy.
-    Workload(service("pricing"), replicas=1, max_replicas=10, calls=("files",), broker=True),
+    Workload(service("pricing"), replicas=1, max_replicas=10, calls=("files",), broker=True, s3_urls=True),
     Workload(
-        service("shop"), replicas=2, max_replicas=6, calls=("crm", "mes", "files"), public=True, checks_tokens=False
+        service("shop"),
+        replicas=2,
+        max_replicas=6,
+        calls=("crm", "mes", "files"),
+        s3_urls=True,  # the browser's upload and the operator's download go through the Shop
+        public=True,
+        checks_tokens=False,
     ),
 )
 

@@ -28,6 +28,9 @@ OBSERVABILITY = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.n
 KEDA = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}
 BROKER_INTERNAL_PORTS = (4369, 25672, 5672)  # epmd, Erlang distribution, AMQP between nodes (shovels, CLI)
 BROKER_METRICS_PORT = 15692
+BROKER_MANAGEMENT_PORT = 15672  # KEDA counts pricing.requests (ready and unacknowledged) through the HTTP API
+# RabbitMQ 3.13's Kubernetes peer discovery asks the API server for the other nodes (4.1+ no longer does).
+API_SERVER_PORTS = (443, 6443)
 
 
 def _pods(name: str) -> Obj:
@@ -67,22 +70,23 @@ def workload_policy(w: Workload) -> Obj:
         egress.append({"to": [_pods(BROKER)], "ports": _ports(AMQP_PORT)})
     if w.database:
         egress.append({"ports": _ports(POSTGRES_PORT)})
-    if w.s3:
+    if w.s3 or w.s3_urls:
         egress.append({"ports": _ports(*S3_PORTS)})
     # A rule with an empty `from` admits every source: a service nobody calls gets no such rule.
     return _policy(w.name, selector_of(w.name), [rule for rule in ingress if rule.get("from") != []], egress)
 
 
 def broker_policy() -> Obj:
-    """The broker's nodes talk among themselves; our services, KEDA and Prometheus reach it."""
+    """The broker's nodes talk among themselves (and find each other through the API server); our services, KEDA
+    and Prometheus reach it."""
     users = [_pods(w.name) for w in WORKLOADS if w.broker]
     ingress = [
         {"from": users, "ports": _ports(AMQP_PORT)},
-        {"from": [KEDA], "ports": _ports(AMQP_PORT)},
+        {"from": [KEDA], "ports": _ports(BROKER_MANAGEMENT_PORT)},
         {"from": [_pods(BROKER)], "ports": _ports(*BROKER_INTERNAL_PORTS)},
         {"from": [MONITORING], "ports": _ports(BROKER_METRICS_PORT)},
     ]
-    egress = [{"to": [_pods(BROKER)], "ports": _ports(*BROKER_INTERNAL_PORTS)}]
+    egress = [{"to": [_pods(BROKER)], "ports": _ports(*BROKER_INTERNAL_PORTS)}, {"ports": _ports(*API_SERVER_PORTS)}]
     return _policy(BROKER, selector_of(BROKER), ingress, egress)
 
 

@@ -37,8 +37,8 @@ def value(name: str, text: str) -> Obj:
     return {"name": name, "value": text}
 
 
-def from_secret(name: str, key: str) -> Obj:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRETS, "key": key}}}
+def from_secret(name: str, key: str, secret: str = SECRETS) -> Obj:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
 def from_config(name: str, key: str) -> Obj:

@@ -40,19 +40,40 @@ CPU_TARGET = {"type": "Utilization", "averageUtilization": 70}
 PRICING_BACKLOG_PER_WORKER = 2
 # RabbitMQ's consumer_timeout must exceed the longest pricing job (30 min by default): 45 min, as the local stack.
 CONSUMER_TIMEOUT_MS = 45 * 60 * 1000
+# The broker's version, as compose.yaml's (the local stack runs Debian's 3.10); 4.x changes quorum queues' defaults.
+BROKER_IMAGE = "rabbitmq:3.13-management"
+# The Cluster Operator makes the broker's user and keeps it in this Secret (keys username and password).
+BROKER_USER_SECRET = f"{BROKER}-default-user"
+BROKER_MANAGEMENT_URL = "broker-management-url"  # in the Secret: where KEDA (another namespace) reaches the HTTP API
 
 
 def component(w: Workload) -> str:
     return "api" if w.http else "worker"
 
 
-def environment(w: Workload) -> list[Obj]:
-    """The service's settings: secrets from the Secret, configuration from the ConfigMap, the pod's name."""
-    sources = {"secret": from_secret, "config": from_config, "value": value}
+def broker_url(name: str) -> list[Obj]:
+    """`name` = the broker's AMQP URL, with the user the Cluster Operator made (Kubernetes expands `$(VAR)` from
+    the entries before it); its password is URL-safe base64, so it needs no escaping."""
     return [
-        from_field(s.name, "metadata.name") if s.source == "instance" else sources[s.source](s.name, s.ref)
-        for s in settings(w)
+        from_secret("BROKER_USERNAME", "username", BROKER_USER_SECRET),
+        from_secret("BROKER_PASSWORD", "password", BROKER_USER_SECRET),
+        value(name, f"amqp://$(BROKER_USERNAME):$(BROKER_PASSWORD)@{BROKER}:5672/"),
     ]
+
+
+def environment(w: Workload) -> list[Obj]:
+    """The service's settings: secrets from the Secret (the broker's from the operator's), configuration from the
+    ConfigMap, the pod's name."""
+    sources = {"secret": from_secret, "config": from_config, "value": value}
+    env: list[Obj] = []
+    for s in settings(w):
+        if s.source == "instance":
+            env.append(from_field(s.name, "metadata.name"))
+        elif s.ref == "amqp-url":
+            env += broker_url(s.name)
+        else:
+            env.append(sources[s.source](s.name, s.ref))
+    return env
 
 
 def container(w: Workload) -> Obj:
@@ -99,8 +120,8 @@ def deployment(w: Workload) -> Obj:
     volumes: list[Obj] = [{"name": "tmp", "emptyDir": {}}]
     if not w.http:
         volumes.append({"name": "cache", "emptyDir": {"sizeLimit": "2Gi"}})
+    # No `replicas`: the autoscaler owns the count (from w.replicas up), and an apply would reset it mid-job.
     return resource("apps/v1", "Deployment", w.name, component(w), {
-        "replicas": w.replicas,
         "selector": {"matchLabels": selector(w.name)},
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
         "template": {
@@ -146,9 +167,15 @@ def autoscaler(w: Workload) -> Obj:
 
 
 def queue_scaler(w: Workload) -> list[Obj]:
-    """KEDA: workers follow the depth of pricing.requests; the broker's address comes from the Secret."""
+    """KEDA: workers follow the depth of pricing.requests, counted through the broker's HTTP API so that the jobs
+    being sliced (unacknowledged) count too: over AMQP only the waiting ones would, and a busy pool would be
+    scaled down mid-job. The API's address is in our Secret, the operator's user in its own."""
     auth = resource("keda.sh/v1alpha1", "TriggerAuthentication", f"{w.name}-broker", component(w), {
-        "secretTargetRef": [{"parameter": "host", "name": SECRETS, "key": "amqp-url"}],
+        "secretTargetRef": [
+            {"parameter": "host", "name": SECRETS, "key": BROKER_MANAGEMENT_URL},
+            {"parameter": "username", "name": BROKER_USER_SECRET, "key": "username"},
+            {"parameter": "password", "name": BROKER_USER_SECRET, "key": "password"},
+        ],
     })  # fmt: skip
     scaled = resource("keda.sh/v1alpha1", "ScaledObject", w.name, component(w), {
         "scaleTargetRef": {"name": w.name},
@@ -158,7 +185,7 @@ def queue_scaler(w: Workload) -> list[Obj]:
         "cooldownPeriod": 300,  # a worker stopped early only gives its job back: no reason to be hasty
         "triggers": [{
             "type": "rabbitmq",
-            "metadata": {"protocol": "amqp", "queueName": PRICING_REQUESTS.name, "mode": "QueueLength",
+            "metadata": {"protocol": "http", "queueName": PRICING_REQUESTS.name, "mode": "QueueLength",
                          "value": str(PRICING_BACKLOG_PER_WORKER)},
             "authenticationRef": {"name": auth["metadata"]["name"]},
         }],
@@ -175,6 +202,7 @@ def objects(w: Workload) -> list[Obj]:
 def broker_cluster() -> Obj:
     """Three RabbitMQ nodes through the Cluster Operator; our code declares quorum queues (x-queue-type)."""
     return resource("rabbitmq.com/v1beta1", "RabbitmqCluster", BROKER, "broker", {
+        "image": BROKER_IMAGE,
         "replicas": 3,
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
         "persistence": {"storage": "10Gi"},

@@ -86,6 +86,17 @@ def test_services_run_replicated_non_root_read_only_and_after_their_dependencies
     assert [name for name, s in services.items() if "ports" in s and name in {w.name for w in WORKLOADS}] == []
 
 
+def test_the_migrations_wait_for_postgres_after_its_init_scripts(services: dict[str, Any]) -> None:
+    migrations = [name for name, s in services.items() if name.startswith("migrate-")]
+    assert migrations and all(
+        services[m]["depends_on"]["postgres"] == {"condition": "service_healthy"} for m in migrations
+    )
+    # The image runs its init scripts (the databases) on a server that listens on the socket only: a check over
+    # the socket would call it healthy before the databases exist.
+    check = " ".join(services["postgres"]["healthcheck"]["test"])
+    assert "pg_isready" in check and "-h 127.0.0.1" in check
+
+
 def test_the_broker_is_three_nodes_behind_one_entry(services: dict[str, Any]) -> None:
     nodes = [name for name, s in services.items() if str(s.get("image", "")).startswith("rabbitmq:")]
     assert nodes == ["rabbitmq1", "rabbitmq2", "rabbitmq3"]

@@ -7,11 +7,14 @@ let the workers through the default deny to the master and the APIs only."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -20,6 +23,8 @@ import yaml
 
 from system.deploy import loadgen
 from system.deploy.kubernetes.manifests import BASE_DIR, GENERATED, KUBERNETES_DIR
+from system.deploy.kubernetes.network import BROKER_MANAGEMENT_PORT
+from system.deploy.topology import S3_PORTS
 from system.kernel.messaging.queues import PRICING_REQUESTS
 from system.pricing.settings import PricingSettings
 from tests.fixtures import load_generator
@@ -29,6 +34,9 @@ from tests.fixtures.service_settings import SETTINGS, unread_and_missing
 Obj = dict[str, Any]
 OVERLAY = BASE_DIR.parent / "overlays" / "example"
 LOAD_OVERLAY = OVERLAY.with_name("example-load")
+NAMESPACE = "layerworks"  # the example overlay's
+# The keys of the Secret `<cluster>-default-user` the RabbitMQ Cluster Operator makes.
+OPERATOR_KEYS = ("username", "password", "host", "port")
 # The oldest Kubernetes release still supported upstream when this was written, and the newest the validator knows.
 VERSIONS = ("1.32.0", "1.37.0")
 # DESIGN.md "Services and data ownership", talks-to column, as pod-to-pod traffic (the Shop's operator console
@@ -71,8 +79,10 @@ def problems(objects: list[Obj]) -> list[str]:
         tuple(sorted(b["spec"]["selector"]["matchLabels"].items()))
         for b in of_kind(objects, "PodDisruptionBudget").values()
     }
-    scaled = {h["spec"]["scaleTargetRef"]["name"] for h in of_kind(objects, "HorizontalPodAutoscaler").values()}
-    scaled |= {s["spec"]["scaleTargetRef"]["name"] for s in of_kind(objects, "ScaledObject").values()}
+    scaled = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]["minReplicas"]
+              for h in of_kind(objects, "HorizontalPodAutoscaler").values()}  # fmt: skip
+    scaled |= {s["spec"]["scaleTargetRef"]["name"]: s["spec"]["minReplicaCount"]
+               for s in of_kind(objects, "ScaledObject").values()}  # fmt: skip
     for name, deployment in of_kind(objects, "Deployment").items():
         pod = deployment["spec"]["template"]["spec"]
         for container in pod["containers"] + pod.get("initContainers", []):
@@ -88,7 +98,9 @@ def problems(objects: list[Obj]) -> list[str]:
             found.append(f"{name}: no PodDisruptionBudget")
         if name not in scaled:
             found.append(f"{name}: no autoscaler")
-        if deployment["spec"]["replicas"] < 2 and name != "pricing":
+        elif "replicas" in deployment["spec"]:
+            found.append(f"{name}: replicas set beside its autoscaler (each apply resets the count)")
+        elif scaled[name] < 2 and name != "pricing":
             found.append(f"{name}: a single replica")
     return found
 
@@ -213,12 +225,14 @@ def test_the_checker_names_what_a_broken_deployment_lacks(rendered: list[Obj]) -
     del deployments["crm"]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     deployments["shop"]["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["path"] = "/"
     del deployments["files"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
-    deployments["mes"]["spec"]["replicas"] = 1
+    deployments["files"]["spec"]["replicas"] = 2
+    of_kind(broken, "HorizontalPodAutoscaler")["mes"]["spec"]["minReplicas"] = 1
     broken = [o for o in broken if not (o["kind"] == "PodDisruptionBudget" and o["metadata"]["name"] == "mes")]
     broken = [o for o in broken if o["kind"] != "ScaledObject"]
     assert sorted(problems(broken)) == [
         "crm: no readinessProbe on /readyz",
         "files/files: no cpu and memory requests and limits",
+        "files: replicas set beside its autoscaler (each apply resets the count)",
         "mes: a single replica",
         "mes: no PodDisruptionBudget",
         "pricing: no autoscaler",
@@ -256,12 +270,78 @@ def test_pricing_workers_scale_on_the_depth_of_their_queue(rendered: list[Obj]) 
     assert scaled["scaleTargetRef"]["name"] == "pricing" and "pricing" in of_kind(rendered, "Deployment")
     assert (trigger["type"], trigger["metadata"]["queueName"]) == ("rabbitmq", PRICING_REQUESTS.name)
     assert trigger["metadata"]["mode"] == "QueueLength"
+    # Over AMQP KEDA sees only the waiting messages: a pool busy slicing an empty queue would be scaled down.
+    assert trigger["metadata"]["protocol"] == "http" and trigger["metadata"].get("excludeUnacknowledged") != "true"
     auth = of_kind(rendered, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]["spec"]
-    secret = of_kind(rendered, "Secret")[auth["secretTargetRef"][0]["name"]]
-    assert auth["secretTargetRef"][0]["key"] in secret["data"], "the broker address KEDA reads exists"
+    refs = {ref["parameter"]: ref for ref in auth["secretTargetRef"]}
+    assert missing_secrets(rendered, [(ref["name"], ref["key"]) for ref in refs.values()]) == []
+    host = base64.b64decode(of_kind(rendered, "Secret")[refs["host"]["name"]]["data"][refs["host"]["key"]]).decode()
+    # KEDA polls from its own namespace: the broker's short name would not resolve there.
+    assert urlsplit(host).hostname == f"rabbitmq.{NAMESPACE}.svc" and urlsplit(host).port == BROKER_MANAGEMENT_PORT
+    assert {"username", "password"} <= set(refs), "the operator's user, not a made-up one"
     assert "pricing" not in {
         h["spec"]["scaleTargetRef"]["name"] for h in of_kind(rendered, "HorizontalPodAutoscaler").values()
     }
+
+
+def missing_secrets(objects: list[Obj], refs: list[tuple[str, str]]) -> list[str]:
+    """The (Secret, key) pairs that neither the deployment nor the Cluster Operator (its default user) makes."""
+    made = {(name, key) for name, s in of_kind(objects, "Secret").items() for key in s.get("data", {})}
+    made |= {(f"{name}-default-user", key) for name in of_kind(objects, "RabbitmqCluster") for key in OPERATOR_KEYS}
+    return [f"{name}/{key}" for name, key in refs if (name, key) not in made]
+
+
+def secret_refs(objects: list[Obj]) -> list[tuple[str, str]]:
+    """Every (Secret, key) a container's environment reads."""
+    return [
+        (ref["name"], ref["key"])
+        for pod in pods(objects).values()
+        for c in pod["containers"] + pod.get("initContainers", [])
+        for e in c.get("env", [])
+        if (ref := e.get("valueFrom", {}).get("secretKeyRef"))
+    ]
+
+
+def test_every_secret_a_pod_reads_exists_and_the_broker_login_is_the_operator_s(rendered: list[Obj]) -> None:
+    assert missing_secrets(rendered, secret_refs(rendered)) == []
+    for name in ("crm", "mes", "pricing"):
+        env = of_kind(rendered, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        names = [e["name"] for e in env]
+        url = next(e["value"] for e in env if e["name"] == f"{name.upper()}_AMQP_URL")
+        # Kubernetes expands $(VAR) only from entries defined before it: else the text stays as it is.
+        used = re.findall(r"\$\((\w+)\)", url)
+        assert used and all(names.index(var) < names.index(f"{name.upper()}_AMQP_URL") for var in used), url
+        assert {(e["name"], e["valueFrom"]["secretKeyRef"]["name"]) for e in env if e["name"] in used} == {
+            (var, "rabbitmq-default-user") for var in used
+        }
+
+
+def test_the_secret_checker_names_a_key_nobody_makes(rendered: list[Obj]) -> None:
+    assert missing_secrets(rendered, [("layerworks-secrets", "amqp-url"), ("rabbitmq-default-user", "token")]) == [
+        "layerworks-secrets/amqp-url",
+        "rabbitmq-default-user/token",
+    ]
+
+
+def test_who_moves_bytes_through_presigned_urls_reaches_s3(rendered: list[Obj]) -> None:
+    reaches_s3 = {
+        name
+        for name, policy in of_kind(rendered, "NetworkPolicy").items()
+        for rule in policy["spec"].get("egress", [])
+        if "to" not in rule and {p["port"] for p in rule["ports"]} == set(S3_PORTS)
+    }
+    # The File Service holds the bucket; the Shop relays uploads and downloads; pricing fetches the model.
+    assert reaches_s3 == {"files", "shop", "pricing"}
+
+
+def test_the_broker_admits_keda_on_its_management_api_and_reaches_the_api_server(rendered: list[Obj]) -> None:
+    spec = of_kind(rendered, "NetworkPolicy")["rabbitmq"]["spec"]
+    keda = [rule for rule in spec["ingress"] if rule["from"][0].get("namespaceSelector", {}).get("matchLabels") ==
+            {"kubernetes.io/metadata.name": "keda"}]  # fmt: skip
+    assert [p["port"] for rule in keda for p in rule["ports"]] == [BROKER_MANAGEMENT_PORT]
+    broker = of_kind(rendered, "RabbitmqCluster")["rabbitmq"]["spec"]
+    if broker["image"].split(":")[1] < "4.1":  # before 4.1 the peer discovery asks the API server for the nodes
+        assert any("to" not in rule and {p["port"] for p in rule["ports"]} >= {443} for rule in spec["egress"])
 
 
 def test_the_broker_is_three_nodes_that_outwait_the_longest_pricing_job(rendered: list[Obj]) -> None:
