@@ -24,14 +24,8 @@ while IFS= read -r line; do
     *) echo "$line" ;;
   esac
 done < system/deploy/compose.env.example > "$dir/.env"
-cat > "$dir/compose.gate.yaml" <<YAML
-# For a gate run only: the browser tests sign in as the demo accounts.
-services:
-  crm:
-    environment:
-      CRM_SEED_DEMO_ACCOUNTS: "true"
-YAML
-docker-compose --project-directory "$dir" -f "$dir/compose.yaml" -f "$dir/compose.gate.yaml" up -d --scale "pricing=$workers" >&2
+echo "SEED_DEMO_ACCOUNTS=true" >> "$dir/.env"  # a gate run: the browser tests and the load sign in as them
+docker-compose --project-directory "$dir" -f "$dir/compose.yaml" up -d --scale "pricing=$workers" >&2
 for _ in $(seq 1 180); do
   if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' "$shop/readyz" 2>/dev/null; then
     echo "$shop"

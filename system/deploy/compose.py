@@ -66,6 +66,7 @@ CONFIG = {
     "s3-region": "us-east-1",
     "s3-bucket": "models",
     "shop-public-url": "${SHOP_PUBLIC_URL:-http://localhost:8080}",
+    "seed-demo-accounts": "${SEED_DEMO_ACCOUNTS:-false}",
 }
 
 

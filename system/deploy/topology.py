@@ -36,6 +36,7 @@ class Workload:
     database: bool = False
     s3: bool = False  # holds the S3 credentials (the File Service: the bucket is its data)
     s3_urls: bool = False  # sends or fetches bytes through the File Service's presigned S3 URLs, no credentials
+    accounts: bool = False  # owns the customer accounts: seeds the demo ones where the environment asks
     public: bool = False  # reachable from outside the namespace (only the Shop)
     checks_tokens: bool = True  # verifies bearer tokens (ADR 002/004); the Shop keeps a session cookie instead
 
@@ -55,7 +56,7 @@ class Workload:
 
 WORKLOADS = (
     Workload(service("files"), replicas=2, max_replicas=6, database=True, s3=True),
-    Workload(service("crm"), replicas=2, max_replicas=8, calls=("files",), broker=True, database=True),
+    Workload(service("crm"), replicas=2, max_replicas=8, calls=("files",), broker=True, database=True, accounts=True),
     Workload(service("mes"), replicas=2, max_replicas=8, broker=True, database=True),
     # Scaled by KEDA on the depth of pricing.requests, not by CPU: a slicing worker is always busy.
     Workload(service("pricing"), replicas=1, max_replicas=10, calls=("files",), broker=True, s3_urls=True),
@@ -105,6 +106,8 @@ def settings(w: Workload) -> list[Setting]:
         out += [Setting(f"{p}_S3_{key.upper()}", "config", f"s3-{key}") for key in ("endpoint", "region", "bucket")]
         out += [Setting(f"{p}_S3_ACCESS_KEY", "secret", "s3-access-key")]
         out += [Setting(f"{p}_S3_SECRET_KEY", "secret", "s3-secret-key")]
+    if w.accounts:  # the load generator and the browser tests sign in as them: a test environment's choice
+        out.append(Setting(f"{p}_SEED_DEMO_ACCOUNTS", "config", "seed-demo-accounts"))
     if w.public:
         out += [
             Setting(f"{p}_SESSION_SECRET", "secret", "shop-session-secret"),

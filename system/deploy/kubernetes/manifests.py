@@ -30,6 +30,8 @@ CONFIG_DEFAULTS = {
     "s3-region": "us-east-1",
     "s3-bucket": "models",
     "shop-public-url": "https://shop.example.com",
+    # "true" only in a test environment: the demo accounts the load generator signs in as (README).
+    "seed-demo-accounts": "false",
 }
 
 

@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
+from system.crm.settings import CrmSettings
 from system.deploy import loadgen
 from system.deploy.compose import DEPLOY_DIR, GENERATED, LOAD_PROFILE
 from system.deploy.topology import HTTP_PORT, WORKLOADS
@@ -67,6 +68,19 @@ def test_it_refuses_to_start_without_its_secrets() -> None:
     env = {k: v for k, v in example_env().items() if k != "AUTH_SECRET"}
     checked = docker_compose("config", "-q", env=env)
     assert checked.returncode != 0 and "set AUTH_SECRET in .env" in checked.stderr
+
+
+def test_the_demo_accounts_exist_only_where_the_environment_asks_for_them() -> None:
+    def seeds(env: dict[str, str]) -> bool:
+        rendered = docker_compose("config", env=env)
+        assert rendered.returncode == 0, rendered.stderr
+        crm = yaml.safe_load(rendered.stdout)["services"]["crm"]["environment"]
+        return CrmSettings.model_validate(
+            {k.removeprefix("CRM_").lower(): v for k, v in crm.items()}
+        ).seed_demo_accounts
+
+    assert seeds(example_env()) is False
+    assert seeds({**example_env(), "SEED_DEMO_ACCOUNTS": "true"}) is True  # what the load profile signs in as
 
 
 def test_every_service_gets_the_settings_it_reads(services: dict[str, Any]) -> None:
