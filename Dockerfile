@@ -8,6 +8,8 @@ ARG BASE=local/debian:bookworm
 
 # Python 3.11: Debian's, unless the base brings its own.
 FROM ${BASE} AS python
+# Every stage inherits it: a rebuild's prune (scripts/images.sh) finds the superseded ones by it too.
+LABEL org.opencontainers.image.vendor="layerworks"
 RUN if ! command -v python3.11 >/dev/null; then \
       apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3.11 \
       && apt-get clean && rm -rf /var/lib/apt/lists/*; fi
@@ -37,8 +39,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir -q --no-index --find-links /wheels/
 
 # The services: the virtualenv and the slicer (the pricing workers quote with it), run as an unprivileged user.
 FROM python AS services
-LABEL org.opencontainers.image.vendor="layerworks" \
-      org.opencontainers.image.title="layerworks services" \
+LABEL org.opencontainers.image.title="layerworks services" \
       org.opencontainers.image.description="Shop, CRM, MES, File Service, pricing workers and trace sink" \
       org.opencontainers.image.licenses="MIT"
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prusa-slicer \

@@ -7,13 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BASE="${BASE:-local/debian:bookworm}"
-TAG="${TAG:-latest}"
-PREFIX="${IMAGE_PREFIX:-layerworks/}"
+TAG="${STACK_IMAGE_TAG:-latest}"  # the names the containers stack looks for (StackSettings)
+PREFIX="${STACK_IMAGE_PREFIX:-layerworks/}"
 VERSION=$(.venv/bin/python -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# As system/stack/runtimes.py reads the tree: `auto` takes containers only from images of this very commit.
+COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
 INFRA=(rabbitmq postgres ceph haproxy prometheus alertmanager)
 wanted=("$@")
 [ "${#wanted[@]}" -gt 0 ] || wanted=(services load "${INFRA[@]}")
+for image in "${wanted[@]}"; do
+  [[ " services load ${INFRA[*]} " == *" $image "* ]] || { echo "images: no image '$image' (services load ${INFRA[*]})" >&2; exit 2; }
+done
 
 BASE_IMAGE="$BASE" scripts/docker.sh  # Docker answers; the offline base is built if it is the one asked for
 mkdir -p .tools
@@ -35,7 +39,8 @@ requirements() {  # requirements EXPRESSION: the pinned packages the expression 
 }
 wheels() {
   # Our wheel apart from the pinned dependencies: a code change rebuilds one small layer, not the venv.
-  rm -rf .tools/wheels/app && mkdir -p .tools/wheels/deps .tools/wheels/app .tools/wheels/load
+  # setuptools builds in ./build and never empties it: a module deleted here would still ship in the wheel.
+  rm -rf .tools/wheels/app build && mkdir -p .tools/wheels/deps .tools/wheels/app .tools/wheels/load
   requirements "p['dependencies']" > .tools/wheels/requirements.txt
   .venv/bin/pip wheel -q -w .tools/wheels/deps -r .tools/wheels/requirements.txt
   .venv/bin/pip wheel -q --no-deps -w .tools/wheels/app .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from typer.testing import CliRunner
 
@@ -10,6 +12,12 @@ from system.stack.cli import app
 from system.stack.settings import StackSettings
 
 BUILT = {f"layerworks/{name}:latest" for name in runtimes.STACK_IMAGES}
+HEAD = "3f9c2ab"
+
+
+def built_from(revision: str | None) -> dict[str, object]:
+    """resolve()'s probes of the images' and the tree's commits: images built from `revision`, the tree at HEAD."""
+    return {"built_from": lambda ref: revision, "tree": lambda: HEAD}
 
 
 def no_docker() -> str:
@@ -26,8 +34,34 @@ def test_an_explicit_choice_is_taken_as_it_is() -> None:
 
 
 def test_auto_takes_containers_where_docker_answers_and_every_image_is_built() -> None:
-    runtime, why = runtimes.resolve("auto", docker=docker, exists=BUILT.__contains__)
+    runtime, why = runtimes.resolve("auto", docker=docker, exists=BUILT.__contains__, **built_from(HEAD))
     assert runtime == "containers", why
+
+
+def test_auto_falls_back_to_processes_when_the_code_image_is_older_than_the_tree() -> None:
+    runtime, why = runtimes.resolve("auto", docker=docker, exists=BUILT.__contains__, **built_from("1a2b3c4"))
+    assert runtime == "processes"
+    assert "layerworks/services:latest was built from 1a2b3c4, this tree is at 3f9c2ab" in why
+
+
+def test_auto_falls_back_to_processes_on_an_edited_tree_which_no_image_holds() -> None:
+    runtime, why = runtimes.resolve(
+        "auto",
+        docker=docker,
+        exists=BUILT.__contains__,
+        built_from=lambda ref: f"{HEAD}-dirty",
+        tree=lambda: f"{HEAD}-dirty",
+    )
+    assert (runtime, "uncommitted changes" in why) == ("processes", True)
+
+
+def test_the_tree_revision_names_this_checkout_s_commit() -> None:
+    described = runtimes.tree_revision().removesuffix("-dirty")
+
+    def commit(rev: str) -> str:
+        return subprocess.run(["git", "rev-parse", f"{rev}^{{commit}}"], capture_output=True, text=True).stdout
+
+    assert commit(described) == commit("HEAD") != ""
 
 
 def test_auto_falls_back_to_processes_without_docker_saying_why() -> None:
