@@ -72,10 +72,9 @@ class Container:
 
     def pid(self, proc: ManagedProcess) -> int | None:
         """The host pid of the container's process while it runs (host pid namespace: pid files agree)."""
-        found = self._find(proc.name)
+        found = self._find(proc.name)  # fetched just now: its state is current
         if found is None:
             return None
-        found.reload()
         state = found.attrs["State"]
         return int(state["Pid"]) if state.get("Running") and state.get("Pid") else None
 
@@ -139,16 +138,31 @@ class Container:
     def run(
         self, argv: Sequence[str], env: Mapping[str, str], timeout: float, user: str | None
     ) -> subprocess.CompletedProcess[str]:
-        """A command-line tool in a throwaway container of the image (through the docker CLI: it bounds the wait)."""
-        flags = ["--rm", "--no-healthcheck", "--network", "host", "--pid", "host", "--label", f"{LABEL}={self.stack}"]
+        """A command-line tool in a throwaway container of the image (through the docker CLI: it bounds the wait).
+
+        Never pulled (a missing image is `make images`' to build); the environment's values go through the CLI's
+        own environment, not its command line, where `ps` would show a password."""
+        flags = [
+            "--rm",
+            "--pull",
+            "never",
+            "--no-healthcheck",
+            "--network",
+            "host",
+            "--pid",
+            "host",
+            "--label",
+            f"{LABEL}={self.stack}",
+        ]
         for mount in self.mounts:
             flags += ["-v", f"{mount}:{mount}" + ("" if mount == self.mounts[0] else ":ro")]
-        for key, value in env.items():
-            flags += ["-e", f"{key}={value}"]
+        for key in env:
+            flags += ["-e", key]
         if user or self.user:
             flags += ["--user", str(user or self.user)]
         return subprocess.run(
             ["docker", "run", *flags, self.image, *argv],
+            env={**os.environ, **env},
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -66,6 +66,19 @@ def missing_images(settings: StackSettings, exists: Callable[[str], bool] = imag
     return [ref for name in STACK_IMAGES if not exists(ref := image_ref(settings, name))]
 
 
+def cannot_run_containers(
+    settings: StackSettings,
+    docker: Callable[[], str | None] = docker_available,
+    exists: Callable[[str], bool] = image_exists,
+) -> str | None:
+    """Why the stack's containers cannot start here (no Docker daemon, an image not built), or None."""
+    if (reason := docker()) is not None:
+        return reason
+    if missing := missing_images(settings, exists):
+        return f"Docker answers but `make images` has not built {', '.join(missing)}"
+    return None
+
+
 def resolve(
     choice: Choice,
     *,
@@ -78,10 +91,8 @@ def resolve(
     this tree (else the containers would run older code than the processes), else processes, saying why."""
     if choice != "auto":
         return Selection(choice)
-    if (reason := docker()) is not None:
+    if (reason := cannot_run_containers(StackSettings(runtime="containers"), docker, exists)) is not None:
         return Selection("processes", f"auto: {reason}")
-    if missing := missing_images(StackSettings(runtime="containers"), exists):
-        return Selection("processes", f"auto: Docker answers but `make images` has not built {', '.join(missing)}")
     if (now := tree()).endswith("-dirty"):
         return Selection("processes", f"auto: this tree has uncommitted changes ({now}), which no image can hold")
     code = image_ref(StackSettings(runtime="containers"), CODE_IMAGE)

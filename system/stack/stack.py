@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from system.stack.ceph import CephS3
-from system.stack.containers import remove_all
+from system.stack.containers import docker_available, remove_all
 from system.stack.haproxy import HAProxy
 from system.stack.migrate import migrate_service
 from system.stack.monitoring import Alertmanager, Prometheus
 from system.stack.postgres import Postgres
-from system.stack.process import read_pid, stop_group
+from system.stack.process import StackError, read_pid, stop_group
 from system.stack.rabbitmq import RabbitCluster
+from system.stack.runtimes import cannot_run_containers
 from system.stack.services import SERVICES, ServiceReplicas
 from system.stack.settings import StackSettings
 
@@ -60,9 +61,16 @@ class Stack:
         except (FileNotFoundError, ValueError):
             return {}
 
+    def _no_docker(self) -> str | None:
+        """Why a containers stack has no Docker to ask (None with Docker, or with the process runtime)."""
+        return docker_available() if self.settings.runtime == "containers" else None
+
     def up(self, progress: Callable[[str], None] = print) -> float:
         """Bring everything up (idempotent); return the seconds it took."""
         started = time.monotonic()
+        # Said before anything starts: Docker would otherwise try to pull a missing image from a registry.
+        if self.settings.runtime == "containers" and (reason := cannot_run_containers(self.settings)):
+            raise StackError(f"the containers stack cannot start: {reason}")
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         self._replicas_file.write_text(json.dumps(self.replicas))
         # The three slow starters boot in parallel; everything after them depends on them.
@@ -87,6 +95,9 @@ class Stack:
 
     def down(self, progress: Callable[[str], None] = print) -> None:
         """Stop everything, monitoring and services first; then sweep any process still recorded under run/."""
+        if (reason := self._no_docker()) is not None:
+            progress(f"stack down: nothing to stop, {reason}")
+            return
         self.prometheus.down()
         self.alertmanager.down()
         for svc in self.services:
@@ -104,6 +115,8 @@ class Stack:
 
     def status(self) -> Status:
         """Health rows for every component."""
+        if (reason := self._no_docker()) is not None:
+            return Status([("docker", False, reason)])
         rows: list[Row] = [("postgres", *self.postgres.health())]
         rows += [(f"rabbitmq {name}", ok, detail) for name, ok, detail in self.rabbitmq.health()]
         rows.append(("s3 (ceph rgw)", *self.s3.health()))
