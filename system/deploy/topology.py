@@ -21,6 +21,7 @@ POSTGRES_PORT = 5432
 OTLP_PORT = 4318  # OTLP/HTTP of the trace collector (Jaeger)
 S3_PORTS = (443, 80)  # an S3 endpoint outside the cluster (AWS, or Ceph RGW / MinIO behind a load balancer)
 BROKER = "rabbitmq"  # the RabbitmqCluster's name; its client Service has the same name
+JAEGER_TRACE_LINK = "/trace/{trace_id}"  # a trace in Jaeger's UI (traces-url), both deployments' trace store
 PRICING_CACHE_DIR = "/var/cache/pricing"  # where a pricing worker keeps downloaded models (an emptyDir, a tmpfs)
 
 
@@ -113,6 +114,7 @@ def settings(w: Workload) -> list[Setting]:
             Setting(f"{p}_SESSION_SECRET", "secret", "shop-session-secret"),
             Setting(f"{p}_PUBLIC_URL", "config", "shop-public-url"),
             Setting(f"{p}_TRACES_URL", "config", "traces-url"),
+            Setting(f"{p}_TRACE_LINK", "value", JAEGER_TRACE_LINK),
         ]
     if not w.http:
         out += [Setting(f"{p}_METRICS_PORT", "value", str(METRICS_PORT))]

@@ -34,6 +34,8 @@ class ShopSettings(BaseSettings):
     otlp_endpoint: str | None = None
     # Where operators' browsers open a trace's waterfall (the trace sink's HTTP API); empty: show trace ids only.
     traces_url: str | None = "http://127.0.0.1:14318"
+    # Where under traces_url one trace is shown: the local trace sink's waterfall; Jaeger's UI: /trace/{trace_id}.
+    trace_link: str = "/api/traces/{trace_id}/waterfall.svg"
 
     @field_validator("crm_url", "mes_url", "files_url", "public_url")
     @classmethod
@@ -41,6 +43,13 @@ class ShopSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("trace_link")
+    @classmethod
+    def _names_the_trace(cls, value: str) -> str:
+        if not value.startswith("/") or "{trace_id}" not in value:
+            raise ValueError("must be a path naming {trace_id}, e.g. /trace/{trace_id}")
+        return value
 
     @field_validator("traces_url")
     @classmethod

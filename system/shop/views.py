@@ -172,8 +172,9 @@ def steps(order: Order) -> list[tuple[str, str]]:
     return [(name, "done" if i < done else "current" if i == done else "todo") for i, name in enumerate(STEPS)]
 
 
-def waterfall_url(traces_url: str | None, trace_id: str | None) -> str | None:
-    """Where a browser sees the trace's waterfall (the trace sink's SVG); None without a trace sink or an id."""
+def waterfall_url(traces_url: str | None, trace_id: str | None, link: str) -> str | None:
+    """Where a browser sees the trace (`link` under the trace UI, ShopSettings.trace_link); None without a trace
+    UI or an id."""
     if not traces_url or not trace_id or not TRACE_ID.fullmatch(trace_id):
         return None
-    return f"{traces_url}/api/traces/{trace_id}/waterfall.svg"
+    return traces_url + link.format(trace_id=trace_id)

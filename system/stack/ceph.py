@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import uuid
@@ -92,7 +93,7 @@ class CephS3:
         self.conf = self.home / "ceph.conf"
         self.container = container(settings, "ceph")
         # In containers, each daemon's health check asks the cluster about that daemon (the gateway: the image's).
-        cli = f"ceph --conf {self.conf} --connect-timeout 4"
+        cli = f"ceph --conf {shlex.quote(str(self.conf))} --connect-timeout 4"
         self.mon = self._daemon("ceph-mon", "-i", "a", health=f"{cli} mon stat")
         self.osd = self._daemon("ceph-osd", "-i", "0", health=f"{cli} osd dump | grep -q '^osd.0 up'")
         self.rgw = self._daemon("radosgw", "-n", "client.rgw.a")

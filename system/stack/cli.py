@@ -63,7 +63,11 @@ def up(replicas: Annotated[list[str] | None, typer.Option("--replicas", help="se
 @app.command()
 def down() -> None:
     """Stop every process of the stack."""
-    Stack().down(progress=lambda msg: console.print(msg))
+    try:
+        Stack().down(progress=lambda msg: console.print(msg))
+    except StackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 @app.command()

@@ -98,20 +98,28 @@ class Stack:
         if (reason := self._no_docker()) is not None:
             progress(f"stack down: nothing to stop, {reason}")
             return
-        self.prometheus.down()
-        self.alertmanager.down()
-        for svc in self.services:
-            svc.down()
-        self.haproxy.down()
+        steps = [self.prometheus.down, self.alertmanager.down, *(s.down for s in self.services), self.haproxy.down]
+        failed: list[Exception] = []
+        for step in [*steps, self._storage_down, self._sweep_pids]:
+            try:
+                step()
+            except Exception as exc:  # one component that will not stop must not leave the others running
+                failed.append(exc)
+        remove_all(self.settings)  # whatever a containers stack left (a crashed container, a tool's)
+        if failed:
+            raise StackError(f"stack down: {len(failed)} step(s) failed, the rest stopped; first: {failed[0]}")
+        progress("stack down")
+
+    def _storage_down(self) -> None:
         with ThreadPoolExecutor(3) as pool:
             list(pool.map(lambda c: c.down(), (self.s3, self.rabbitmq, self.postgres)))
+
+    def _sweep_pids(self) -> None:
         for pidfile in self.settings.run_dir.glob("*.pid"):
             pid = read_pid(pidfile)
             if pid is not None:
                 stop_group(pid)
             pidfile.unlink(missing_ok=True)
-        remove_all(self.settings)  # whatever a containers stack left (a crashed container, a tool's)
-        progress("stack down")
 
     def status(self) -> Status:
         """Health rows for every component."""

@@ -92,7 +92,14 @@ async def order_position(
             raise
         error = f"No order has the id {order_id}."
         return await _where_page(request, templates, clients, user, query=order_id, error=error, status=404)
-    return page(request, templates, "operator/position.html", position=position, traces_url=settings.traces_url)
+    return page(
+        request,
+        templates,
+        "operator/position.html",
+        position=position,
+        traces_url=settings.traces_url,
+        trace_path=settings.trace_link,
+    )
 
 
 async def _where_page(

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from system.shop.app import build_app
 from system.shop.clients import Clients
+from system.shop.settings import ShopSettings
 from tests.unit.shop.conftest import SETTINGS, browser, sign_in
 from tests.unit.shop.fakes import FakeServices
 from tests.unit.shop.flows import cube_bytes, place, upload
@@ -194,3 +196,21 @@ def test_customers_cannot_open_where_is_my_order(
 def test_where_is_my_order_needs_sign_in(anonymous: TestClient) -> None:
     response = anonymous.get("/operator/orders")
     assert response.status_code == 303 and response.headers["location"] == "/signin?next=%2Foperator%2Forders"
+
+
+def test_the_trace_links_to_where_the_deployment_s_trace_ui_shows_it(
+    services: FakeServices, customer: TestClient, order_id: str
+) -> None:
+    settings = SETTINGS.model_copy(update={"traces_url": "https://jaeger.example", "trace_link": "/trace/{trace_id}"})
+    operator = sign_in(browser(build_app(settings, Clients.build(settings, services.transport()))), "olga@example.com")
+    trace_id = services.crm.orders[order_id]["trace_id"]
+
+    doc = parse(operator.get(f"/operator/orders/{order_id}").text)
+
+    [trace] = [a for a in doc.find_all("a") if a.text() == trace_id]
+    assert trace.attrs["href"] == f"https://jaeger.example/trace/{trace_id}"
+
+
+def test_a_trace_link_that_names_no_trace_is_refused() -> None:
+    with pytest.raises(ValidationError, match="must be a path naming"):
+        ShopSettings(**{**SETTINGS.model_dump(), "trace_link": "/trace/"})

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from system.stack import runtimes
-from system.stack import stack as stack_module
 from system.stack.cli import app
-from system.stack.process import StackError
 from system.stack.settings import StackSettings
-from system.stack.stack import Stack
 
 BUILT = {f"layerworks/{name}:latest" for name in runtimes.STACK_IMAGES}
 HEAD = "3f9c2ab"
@@ -117,26 +113,6 @@ def test_the_cli_says_why_only_when_it_chose_by_itself(monkeypatch: pytest.Monke
     monkeypatch.setattr(runtimes, "resolve", lambda choice: runtimes.Selection(choice))
     said = CliRunner().invoke(app, ["--runtime", "processes", "status"], env={"COLUMNS": "200"}).output
     assert "stack runtime" not in said and "local stack" in said
-
-
-def test_a_containers_stack_without_docker_says_so_instead_of_failing_on_each_component(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(stack_module, "docker_available", lambda: "no Docker daemon answers (a fake probe)")
-    stack = Stack(StackSettings(runtime="containers", state_dir=tmp_path))
-    assert stack.status().rows == [("docker", False, "no Docker daemon answers (a fake probe)")]
-    said: list[str] = []
-    stack.down(progress=said.append)
-    assert said == ["stack down: nothing to stop, no Docker daemon answers (a fake probe)"]
-
-
-def test_a_containers_stack_does_not_start_without_its_images(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(
-        stack_module, "cannot_run_containers", lambda settings: "`make images` has not built layerworks/ceph:latest"
-    )
-    with pytest.raises(StackError, match="cannot start: `make images` has not built layerworks/ceph:latest"):
-        Stack(StackSettings(runtime="containers", state_dir=tmp_path)).up(progress=lambda msg: None)
-    assert list(tmp_path.iterdir()) == [], "nothing started, nothing written"
 
 
 def test_the_containers_check_names_the_missing_images() -> None:
