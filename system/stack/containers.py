@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -135,6 +136,10 @@ class Container:
         if (found := self._find(name)) is not None:
             found.remove(force=True)
 
+    def tool_name(self) -> str:
+        """A name for one throwaway tool container (not `name()`'s prefix: health_states lists only those)."""
+        return f"tool-{self.stack}-{uuid.uuid4().hex[:8]}"
+
     def run(
         self, argv: Sequence[str], env: Mapping[str, str], timeout: float, user: str | None
     ) -> subprocess.CompletedProcess[str]:
@@ -142,32 +147,28 @@ class Container:
 
         Never pulled (a missing image is `make images`' to build); the environment's values go through the CLI's
         own environment, not its command line, where `ps` would show a password."""
-        flags = [
-            "--rm",
-            "--pull",
-            "never",
-            "--no-healthcheck",
-            "--network",
-            "host",
-            "--pid",
-            "host",
-            "--label",
-            f"{LABEL}={self.stack}",
-        ]
+        name = self.tool_name()
+        flags = ["--name", name, "--rm", "--pull", "never", "--no-healthcheck", "--network", "host", "--pid", "host"]
+        flags += ["--label", f"{LABEL}={self.stack}"]
         for mount in self.mounts:
             flags += ["-v", f"{mount}:{mount}" + ("" if mount == self.mounts[0] else ":ro")]
         for key in env:
             flags += ["-e", key]
         if user or self.user:
             flags += ["--user", str(user or self.user)]
-        return subprocess.run(
-            ["docker", "run", *flags, self.image, *argv],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        try:
+            return subprocess.run(
+                ["docker", "run", *flags, self.image, *argv],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            # The docker CLI is killed, not the container: remove it, or it would run on until `down`.
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=30, check=False)
+            raise
 
 
 def container(settings: StackSettings, image: str, user: str | None = None) -> Container | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import docker
 import pytest
 
 from load.suite import worker_command
-from system.stack.containers import IMAGE_USERS, client, container, health_states, image_ref, stack_id
+from system.stack.containers import IMAGE_USERS, LABEL, client, container, health_states, image_ref, stack_id
+from system.stack.runtimes import CODE_IMAGE, STACK_IMAGES
 from system.stack.settings import StackSettings
 from system.stack.stack import Stack
 
-INFRA = ("rabbitmq", "postgres", "ceph", "haproxy", "prometheus", "alertmanager")
+INFRA = tuple(name for name in STACK_IMAGES if name != CODE_IMAGE)
 HEALTHY_WITHIN_S = 180.0
 LOCUSTFILE = Path("/app/load/locustfile.py")  # in the load image
 
@@ -56,6 +58,22 @@ def test_the_services_run_unprivileged_without_build_tools() -> None:
     found = run("services", "sh", "-c", "for t in pip gcc cc make apt-get; do command -v $t || true; done").split()
     assert found == ["/usr/bin/apt-get"], f"build tools in the final image: {found}"
     assert run("services", "python", "-c", "import system.mesh, scipy; print('ok')").strip() == "ok"
+
+
+def test_a_tool_that_outlives_its_timeout_is_removed_with_it() -> None:
+    tool = container(StackSettings(runtime="containers"), "services")
+    assert tool is not None
+    with pytest.raises(subprocess.TimeoutExpired):
+        tool.run(["sleep", "120"], env={}, timeout=5, user=None)
+    left = client().containers.list(all=True, filters={"label": f"{LABEL}={tool.stack}"})
+    assert [c.name for c in left if c.name.startswith("tool-")] == []
+
+
+def test_a_tool_gets_its_environment_without_it_on_the_command_line() -> None:
+    tool = container(StackSettings(runtime="containers"), "services")
+    assert tool is not None
+    done = tool.run(["sh", "-c", 'echo "$PGPASSWORD"'], env={"PGPASSWORD": "s3cret"}, timeout=60, user=None)
+    assert (done.returncode, done.stdout.strip()) == (0, "s3cret"), done.stderr
 
 
 def test_the_load_image_runs_the_load_suite() -> None:

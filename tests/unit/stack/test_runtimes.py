@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +15,15 @@ from system.stack.settings import StackSettings
 
 BUILT = {f"layerworks/{name}:latest" for name in runtimes.STACK_IMAGES}
 HEAD = "3f9c2ab"
+
+
+@pytest.fixture(autouse=True)
+def no_runtime_chosen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no STACK_RUNTIME and leaves none: select() writes the choice into the environment,
+    where it would outlive the test and choose the runtime of every later test's StackSettings."""
+    monkeypatch.delenv("STACK_RUNTIME", raising=False)
+    yield
+    os.environ.pop("STACK_RUNTIME", None)  # monkeypatch restores a value it removed, never one select() added
 
 
 def built_from(revision: str | None) -> dict[str, object]:
@@ -81,8 +92,7 @@ def test_the_images_looked_for_follow_the_settings_prefix_and_tag() -> None:
     assert missing == [f"registry.example/lw-{name}:1.2.3" for name in runtimes.STACK_IMAGES]
 
 
-def test_the_choice_becomes_every_settings_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("STACK_RUNTIME", raising=False)
+def test_the_choice_becomes_every_settings_runtime() -> None:
     assert runtimes.select(None) is None
     assert StackSettings().runtime == "processes"
     assert runtimes.select("containers") == ("containers", None)
@@ -106,7 +116,6 @@ def test_an_unknown_runtime_is_refused_with_the_choices(monkeypatch: pytest.Monk
 
 
 def test_the_cli_says_why_only_when_it_chose_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("STACK_RUNTIME", raising=False)
     monkeypatch.setattr(runtimes, "resolve", lambda choice: runtimes.Selection("processes", "auto: a fake probe"))
     said = CliRunner().invoke(app, ["--runtime", "auto", "status"], env={"COLUMNS": "200"}).output
     assert "stack runtime: processes (auto: a fake probe)" in said

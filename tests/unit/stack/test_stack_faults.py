@@ -46,7 +46,7 @@ class _Component:
 
 
 def test_down_stops_every_other_component_when_one_will_not_stop(tmp_path: Path) -> None:
-    stack, stopped = Stack(StackSettings(state_dir=tmp_path)), []
+    stack, stopped = Stack(StackSettings(runtime="processes", state_dir=tmp_path)), []
     stack.prometheus = _Component("prometheus", stopped, fails=True)  # type: ignore[assignment]
     for name in ("alertmanager", "haproxy", "s3", "rabbitmq", "postgres"):
         setattr(stack, name, _Component(name, stopped))
