@@ -66,7 +66,7 @@ def test_a_tool_that_outlives_its_timeout_is_removed_with_it() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         tool.run(["sleep", "120"], env={}, timeout=5, user=None)
     left = client().containers.list(all=True, filters={"label": f"{LABEL}={tool.stack}"})
-    assert [c.name for c in left if c.name.startswith("tool-")] == []
+    assert [c.name for c in left if not c.name.startswith(f"stack-{tool.stack}-")] == [], "a tool still runs"
 
 
 def test_a_tool_gets_its_environment_without_it_on_the_command_line() -> None:
