@@ -51,7 +51,6 @@ def _required(variable: str) -> str:
 SECRETS = {
     "auth-secret": _required("AUTH_SECRET"),
     "shop-session-secret": _required("SHOP_SESSION_SECRET"),
-    "amqp-url": f"amqp://layerworks:{_required('RABBITMQ_PASSWORD')}@rabbitmq:5672/",
     "s3-access-key": _required("S3_ACCESS_KEY"),
     "s3-secret-key": _required("S3_SECRET_KEY"),
     **{
@@ -59,6 +58,7 @@ SECRETS = {
         for db in ("files", "crm", "mes")
     },
 }
+BROKER = {"amqp-url": f"amqp://layerworks:{_required('RABBITMQ_PASSWORD')}@rabbitmq:5672/"}
 CONFIG = {
     "otlp-endpoint": "http://jaeger:4318",
     "traces-url": "${TRACES_URL:-http://localhost:16686}",
@@ -72,7 +72,7 @@ CONFIG = {
 
 def environment(w: Workload) -> dict[str, str]:
     """The service's settings from `.env` and fixed addresses (the replica's name is its container's hostname)."""
-    values = {"secret": SECRETS, "config": CONFIG}
+    values = {"secret": SECRETS, "config": CONFIG, "broker": BROKER}
     return {
         s.name: values[s.source][s.ref] if s.source in values else s.ref for s in settings(w) if s.source != "instance"
     }

@@ -88,8 +88,10 @@ class Setting:
     """One environment variable of a service and where its value comes from."""
 
     name: str
-    source: Literal["secret", "config", "value", "instance"]
-    ref: str  # the secret's or configuration's key, the literal value, or "" for the instance's own name
+    source: Literal["secret", "config", "value", "instance", "broker"]
+    # The secret's or configuration's key, the literal value, "" for the instance's own name, or for "broker" the
+    # broker's login (each deployment's broker makes its own: compose's from .env, Kubernetes' its operator's user).
+    ref: str
 
 
 def settings(w: Workload) -> list[Setting]:
@@ -101,7 +103,7 @@ def settings(w: Workload) -> list[Setting]:
     if w.database:
         out.append(Setting(f"{p}_DATABASE_URL", "secret", f"{w.name}-database-url"))
     if w.broker:
-        out.append(Setting(f"{p}_AMQP_URL", "secret", "amqp-url"))
+        out.append(Setting(f"{p}_AMQP_URL", "broker", "amqp-url"))
     out += [Setting(f"{p}_{callee.upper()}_URL", "value", f"http://{callee}:{HTTP_PORT}") for callee in w.calls]
     if w.s3:
         out += [Setting(f"{p}_S3_{key.upper()}", "config", f"s3-{key}") for key in ("endpoint", "region", "bucket")]

@@ -69,7 +69,7 @@ def environment(w: Workload) -> list[Obj]:
     for s in settings(w):
         if s.source == "instance":
             env.append(from_field(s.name, "metadata.name"))
-        elif s.ref == "amqp-url":
+        elif s.source == "broker":
             env += broker_url(s.name)
         else:
             env.append(sources[s.source](s.name, s.ref))
